@@ -1,0 +1,17 @@
+/**
+ * Vercel adapter for the ingest function. Vercel's body parser is off (it leaves `req.body`
+ * undefined for CloudEvents content types anyway): the raw stream is read by our own adapter.
+ */
+import type { VercelRequest, VercelResponse } from '@vercel/node';
+import { loadConfig } from '../shared/config.js';
+import { nodeListener } from '../shared/http/node.js';
+import { buildIngest, lazy, poolFor } from '../functions/runtime.js';
+
+export const config = { api: { bodyParser: false } };
+
+const cfg = loadConfig();
+const listener = nodeListener(lazy(async () => buildIngest(cfg, poolFor(cfg))), cfg.MAX_BODY_BYTES);
+
+export default function handler(req: VercelRequest, res: VercelResponse): Promise<void> {
+  return listener(req, res);
+}

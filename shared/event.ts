@@ -1,0 +1,146 @@
+/**
+ * The shapes that cross the forwarder → ingest boundary (SPEC §2, §3), as zod schemas: the
+ * stored Event (events.k8s.io/v1 field names), the data of our two CloudEvent types, and the
+ * derived values the store orders and deduplicates by.
+ */
+import { z } from 'zod';
+import { validUuid } from './names.js';
+
+export const EVENT_TYPE = 'dev.tekton.results.event.v1';
+export const RUN_TYPE = 'dev.tekton.results.run.v1';
+export const NOTE_MAX_BYTES = 1024;
+const ELLIPSIS = '…';
+
+/** Cuts `s` to at most `maxBytes` of UTF-8, ending in `…` when cut, never splitting a character. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= maxBytes) return s;
+  const budget = maxBytes - Buffer.byteLength(ELLIPSIS, 'utf8');
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > budget) break;
+    bytes += n;
+    out += ch;
+  }
+  return out + ELLIPSIS;
+}
+
+/** RFC 3339 as Kubernetes writes it (Time and MicroTime). */
+const Time = z.iso.datetime({ offset: true });
+const OptTime = Time.nullish();
+const Text = (max: number) => z.string().max(max);
+const K8sName = z.string().min(1).max(253);
+const Uid = z.string().refine((v) => validUuid(v), 'must be a UUID');
+
+export const StoredEventSchema = z.object({
+  metadata: z.object({
+    name: K8sName,
+    namespace: Text(63).optional(),
+    uid: Text(128).optional(),
+    resourceVersion: Text(64).optional(),
+    creationTimestamp: Time,
+  }),
+  regarding: z.object({
+    kind: z.string().min(1).max(63),
+    name: K8sName,
+    namespace: Text(63).optional(),
+    uid: Text(128).optional(),
+    apiVersion: Text(253).optional(),
+    fieldPath: Text(1024).optional(),
+    taskName: K8sName,
+  }),
+  reason: z.string().min(1).max(256),
+  note: z.string().transform((s) => truncateUtf8(s, NOTE_MAX_BYTES)),
+  type: Text(64).optional(),
+  action: Text(256).optional(),
+  reportingController: Text(256).optional(),
+  reportingInstance: Text(256).optional(),
+  eventTime: OptTime,
+  series: z.object({ count: z.number().int().min(0), lastObservedTime: Time }).nullish(),
+  deprecatedCount: z.number().int().min(0).optional(),
+  deprecatedFirstTimestamp: OptTime,
+  deprecatedLastTimestamp: OptTime,
+});
+export type StoredEvent = z.infer<typeof StoredEventSchema>;
+
+export const RunRefSchema = z.object({
+  kind: z.enum(['TaskRun', 'PipelineRun']),
+  name: K8sName,
+  uid: Uid,
+});
+export type RunRef = z.infer<typeof RunRefSchema>;
+
+export const PipelineRunRefSchema = z.object({ name: K8sName, uid: Uid }).nullable().default(null);
+export type PipelineRunRef = z.infer<typeof PipelineRunRefSchema>;
+
+export const EventDataSchema = z.object({
+  event: StoredEventSchema,
+  run: RunRefSchema,
+  pipelineRun: PipelineRunRefSchema,
+});
+export type EventData = z.infer<typeof EventDataSchema>;
+
+export const RunStatusSchema = z.object({
+  reason: Text(256).optional(),
+  message: z
+    .string()
+    .transform((s) => truncateUtf8(s, 4 * NOTE_MAX_BYTES))
+    .optional(),
+  startTime: OptTime,
+  completionTime: OptTime,
+  steps: z
+    .array(
+      z.object({
+        name: K8sName,
+        exitCode: z.number().int().nullish(),
+        reason: Text(256).nullish(),
+      }),
+    )
+    .max(1000)
+    .default([]),
+});
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const RunStatusDataSchema = z.object({
+  run: RunRefSchema,
+  pipelineRun: PipelineRunRefSchema,
+  status: RunStatusSchema,
+});
+export type RunStatusData = z.infer<typeof RunStatusDataSchema>;
+
+/** When the Event was first observed: the item order of an EventList. */
+export function firstSeen(e: StoredEvent): string {
+  return e.deprecatedFirstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+}
+
+/** When the Event was last observed: its repeats update this. */
+export function lastSeen(e: StoredEvent): string {
+  return e.series?.lastObservedTime ?? e.deprecatedLastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+}
+
+export function seriesCount(e: StoredEvent): number {
+  return e.series?.count ?? e.deprecatedCount ?? 1;
+}
+
+/** resourceVersion as a number, for ordering states of one Event; 0 when not numeric. */
+export function resourceVersionNumber(rv: string | undefined): string {
+  return rv !== undefined && /^\d{1,30}$/.test(rv) ? rv : '0';
+}
+
+/** The key that makes repeats of one Event one item. */
+export function eventKey(e: StoredEvent): string {
+  return e.metadata.uid ?? `${e.metadata.namespace ?? ''}/${e.metadata.name}`;
+}
+
+export type SummaryStatus = 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'CANCELLED' | 'UNKNOWN';
+
+/** The Result summary status of a finished run, from its terminal condition's reason. */
+export function summaryStatus(reason: string | undefined): SummaryStatus {
+  if (!reason) return 'UNKNOWN';
+  if (/^(Succeeded|Completed)$/.test(reason)) return 'SUCCESS';
+  if (/Timeout|TimedOut/i.test(reason)) return 'TIMEOUT';
+  if (/Cancel|Stopped/i.test(reason)) return 'CANCELLED';
+  // Any other terminal reason (Failed, TaskRunImagePullFailed, CreateContainerConfigError, …).
+  return 'FAILURE';
+}

@@ -1,0 +1,32 @@
+/**
+ * Names as Tekton Results spells them, so our records coincide with a Results install:
+ *   result  `<parent>/results/<result uid>`
+ *   record  `<parent>/results/<result uid>/records/<uuid v3('<run uid>eventlist', result uid)>`
+ * The forwarder and the ingest function both derive them, with no round trip.
+ */
+import { v3 as uuidv3, validate as validUuid } from 'uuid';
+
+export const EVENTLIST_TYPE = 'results.tekton.dev/v1.EventList';
+export const EVENTLIST_ANNOTATION = 'results.tekton.dev/eventlist';
+
+export { validUuid };
+
+export function resultName(parent: string, resultUid: string): string {
+  return `${parent}/results/${resultUid}`;
+}
+
+/** The record id of a run's EventList: UUID v3 (MD5) of `<run uid>eventlist` under the result uid. */
+export function eventListRecordId(resultUid: string, runUid: string): string {
+  return uuidv3(`${runUid}eventlist`, resultUid);
+}
+
+export function recordName(parent: string, resultUid: string, recordId: string): string {
+  return `${resultName(parent, resultUid)}/records/${recordId}`;
+}
+
+export function eventListRecordName(parent: string, resultUid: string, runUid: string): string {
+  return recordName(parent, resultUid, eventListRecordId(resultUid, runUid));
+}
+
+/** A Kubernetes namespace: an RFC 1123 DNS label. */
+export const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -1,0 +1,91 @@
+/**
+ * What every list query shares: order (a constant column and direction, never input spliced
+ * into SQL), keyset cursor, and the namespaces a caller may see.
+ */
+export type OrderColumn = 'create_time' | 'update_time';
+export type OrderDirection = 'asc' | 'desc';
+
+export interface Order {
+  column: OrderColumn;
+  direction: OrderDirection;
+}
+
+/** The last row of a page: the next page starts after it. */
+export interface Cursor {
+  /** the order column's value, as Postgres printed it (exact, microseconds included) */
+  sortValue: string;
+  id: string;
+}
+
+export interface ListOptions {
+  /** null: every namespace */
+  namespaces: string[] | null;
+  order: Order;
+  cursor: Cursor | null;
+  pageSize: number;
+}
+
+/** Timestamps as RFC 3339 in UTC with microseconds, as protobuf JSON writes them. */
+export const rfc3339 = (col: string): string => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+function orderColumn(alias: string, order: Order): string {
+  return order.column === 'create_time' ? `${alias}.create_time` : `${alias}.update_time`;
+}
+
+/** ORDER BY for `alias`: only the constant names above reach the SQL text. */
+export function orderBy(alias: string, order: Order): string {
+  const dir = order.direction === 'asc' ? 'asc' : 'desc';
+  return `${orderColumn(alias, order)} ${dir}, ${alias}.id ${dir}`;
+}
+
+/** The sort value as exact text, for the cursor. */
+export function sortValue(alias: string, order: Order): string {
+  return `${orderColumn(alias, order)}::text`;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: Cursor | null;
+}
+
+/** Rows fetched with limit pageSize + 1: the extra row only says another page exists. */
+export function toPage<T extends { sort_value: string; id: string }>(rows: T[], pageSize: number): Page<T> {
+  if (rows.length <= pageSize) return { items: rows, next: null };
+  const items = rows.slice(0, pageSize);
+  const last = items[items.length - 1]!;
+  return { items, next: { sortValue: last.sort_value, id: last.id } };
+}
+
+/**
+ * Builds a WHERE clause from constant SQL fragments and parameter values, so a list query only
+ * carries the conditions it needs (and the planner can use the keyset index). `add` gets the
+ * next parameter numbers; input never reaches the SQL text.
+ */
+export class Where {
+  readonly values: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  add(fragment: string): void {
+    this.parts.push(fragment);
+  }
+
+  sql(): string {
+    return this.parts.length === 0 ? '' : `where ${this.parts.join(' and ')}`;
+  }
+}
+
+/** Adds the "after the cursor" condition (keyset pagination) and returns the ORDER BY. */
+export function keyset(w: Where, alias: string, opts: ListOptions): string {
+  if (opts.cursor) {
+    const cmp = opts.order.direction === 'asc' ? '>' : '<';
+    const a = w.param(opts.cursor.sortValue);
+    const b = w.param(opts.cursor.id);
+    w.add(`(${orderColumn(alias, opts.order)}, ${alias}.id) ${cmp} (${a}::timestamptz, ${b}::uuid)`);
+  }
+  return orderBy(alias, opts.order);
+}
