@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { eventCe, eventList, newRun, query, send, statusCe, storedEvent, type SendMode } from '../helpers/ce.js';
+import { eventListRecordId } from '../../shared/names.js';
+
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+async function counts(): Promise<{ results: number; records: number; events: number }> {
+  const { rows } = await srv.db.pool.query<{ results: number; records: number; events: number }>(
+    `select (select count(*)::int from results) as results, (select count(*)::int from records) as records,
+            (select count(*)::int from record_events) as events`,
+  );
+  return rows[0]!;
+}
+
+async function itemsOf(ns: string, resultUid: string, runUid: string) {
+  const rec = await query(srv.url, `/${ns}/results/${resultUid}/records/${eventListRecordId(resultUid, runUid)}`);
+  expect(rec.status).toBe(200);
+  return eventList(rec.body).items;
+}
+
+describe('ingest', () => {
+  it.each<SendMode>(['binary', 'structured', 'batch'])('stores an event sent in %s mode and creates its result and record', async (mode) => {
+    const pr = newRun('PipelineRun', `pr-${mode}`);
+    const tr = newRun('TaskRun', `pr-${mode}-build`);
+    const e = storedEvent({ reason: 'FailedScheduling', type: 'Warning' });
+    const res = await send(srv.url, [eventCe(e, tr, pr)], mode);
+    expect(res.status).toBe(200);
+    const result = await query(srv.url, `/ci/results/${pr.uid}`);
+    expect(result.status).toBe(200);
+    expect(result.body.name).toBe(`ci/results/${pr.uid}`);
+    expect(result.body.annotations).toEqual({ 'tekton.dev/pipelineRun': pr.name });
+    const items = await itemsOf('ci', pr.uid, tr.uid);
+    expect(items).toEqual([e]);
+  });
+
+  it('stores a standalone TaskRun under a result of its own', async () => {
+    const tr = newRun('TaskRun', 'standalone');
+    const e = storedEvent({ taskName: 'standalone' });
+    expect((await send(srv.url, [eventCe(e, tr, null)])).status).toBe(200);
+    expect(await itemsOf('ci', tr.uid, tr.uid)).toEqual([e]);
+  });
+
+  it('stores the same CloudEvent twice as one item', async () => {
+    const tr = newRun('TaskRun', 'twice');
+    const e = storedEvent({});
+    expect((await send(srv.url, [eventCe(e, tr, null)])).status).toBe(200);
+    expect((await send(srv.url, [eventCe(e, tr, null)], 'binary')).status).toBe(200);
+    expect(await itemsOf('ci', tr.uid, tr.uid)).toHaveLength(1);
+  });
+
+  it('replaces an Event with its newer state and never with an older one arriving late', async () => {
+    const tr = newRun('TaskRun', 'series');
+    const uid = randomUUID();
+    const base = { uid, reason: 'BackOff', type: 'Warning', first: '2026-01-02T03:04:05Z' };
+    const s2 = storedEvent({ ...base, count: 2, rv: 110, last: '2026-01-02T03:05:00Z' });
+    const s4 = storedEvent({ ...base, count: 4, rv: 130, last: '2026-01-02T03:07:00Z' });
+    const s3 = storedEvent({ ...base, count: 3, rv: 120, last: '2026-01-02T03:06:00Z' });
+    for (const s of [s2, s4, s3]) expect((await send(srv.url, [eventCe(s, tr, null)])).status).toBe(200);
+    const items = await itemsOf('ci', tr.uid, tr.uid);
+    expect(items).toHaveLength(1);
+    expect(items[0]!.series).toEqual({ count: 4, lastObservedTime: '2026-01-02T03:07:00Z' });
+  });
+
+  it('orders ties in count and time by resourceVersion as a number', async () => {
+    const tr = newRun('TaskRun', 'rv-order');
+    const uid = randomUUID();
+    const a = storedEvent({ uid, rv: 99, note: 'older' });
+    const b = storedEvent({ uid, rv: 100, note: 'newer' });
+    await send(srv.url, [eventCe(b, tr, null)]);
+    await send(srv.url, [eventCe(a, tr, null)]);
+    expect((await itemsOf('ci', tr.uid, tr.uid))[0]!.note).toBe('newer');
+  });
+
+  it('keeps the newest state when one batch holds several states of one Event', async () => {
+    const tr = newRun('TaskRun', 'batch-states');
+    const uid = randomUUID();
+    const states = [3, 1, 5, 2].map((c) => storedEvent({ uid, count: c, rv: 100 + c, last: `2026-01-02T03:0${c}:00Z` }));
+    expect((await send(srv.url, states.map((s) => eventCe(s, tr, null)))).status).toBe(200);
+    const items = await itemsOf('ci', tr.uid, tr.uid);
+    expect(items.map((i) => i.series?.count)).toEqual([5]);
+  });
+
+  it('orders items by first observed time', async () => {
+    const tr = newRun('TaskRun', 'ordered');
+    const times = ['2026-01-02T03:00:03Z', '2026-01-02T03:00:01Z', '2026-01-02T03:00:02Z'];
+    await send(srv.url, times.map((t, i) => eventCe(storedEvent({ first: t, reason: `R${i}` }), tr, null)));
+    expect((await itemsOf('ci', tr.uid, tr.uid)).map((i) => i.reason)).toEqual(['R1', 'R2', 'R0']);
+  });
+
+  it('loses no update when 50 concurrent requests append to one EventList', async () => {
+    const pr = newRun('PipelineRun', 'concurrent');
+    const tr = newRun('TaskRun', 'concurrent-build');
+    const events = Array.from({ length: 50 }, (_, i) => storedEvent({ reason: `Reason${i}` }));
+    const answers = await Promise.all(events.map((e, i) => send(srv.url, [eventCe(e, tr, pr)], i % 2 ? 'binary' : 'batch')));
+    expect(answers.map((r) => r.status)).toEqual(events.map(() => 200));
+    const items = await itemsOf('ci', pr.uid, tr.uid);
+    expect(new Set(items.map((i) => i.metadata.uid))).toEqual(new Set(events.map((e) => e.metadata.uid)));
+    const { rows } = await srv.db.pool.query({ text: 'select count(*)::int as n from results where name = $1', values: [pr.uid] });
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('creates one result and one record when many requests see a new run at once', async () => {
+    const pr = newRun('PipelineRun', 'first-sight');
+    const trs = Array.from({ length: 5 }, (_, i) => newRun('TaskRun', `first-sight-${i}`));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => send(srv.url, [eventCe(storedEvent({}), trs[i % 5]!, pr), eventCe(storedEvent({}), trs[(i + 1) % 5]!, pr)])),
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const { rows } = await srv.db.pool.query({
+      text: `select count(distinct r.id)::int as results, count(rec.id)::int as records
+               from results r join records rec on rec.result_id = r.id where r.name = $1`,
+      values: [pr.uid],
+    });
+    expect(rows[0]).toEqual({ results: 1, records: 5 });
+  });
+
+  it('stores a batch atomically: one bad event stores nothing and is named in the problem', async () => {
+    const before = await counts();
+    const tr = newRun('TaskRun', 'atomic');
+    const good = eventCe(storedEvent({}), tr, null);
+    const bad = eventCe(storedEvent({}), tr, null) as { data: { event: { reason?: string } } };
+    delete bad.data.event.reason;
+    const wrongType = { ...eventCe(storedEvent({}), tr, null), type: 'com.example.other' };
+    const res = await send(srv.url, [good, bad as Record<string, unknown>, wrongType]);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = await res.json();
+    expect(problem.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['events[1].data.event.reason', 'events[2].type']);
+    expect(problem).toMatchObject({ status: 400, code: 3, title: 'Bad Request' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 401 without a token or with a wrong one, and stores nothing', async () => {
+    const before = await counts();
+    const ce = eventCe(storedEvent({}), newRun('TaskRun', 'unauth'), null);
+    const none = await fetch(`${srv.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(ce) });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const wrong = await send(srv.url, [ce], 'structured', { authorization: 'Bearer nope-nope-nope-nope' });
+    expect(wrong.status).toBe(401);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts the token as ?access_token=, as the CloudEvents webhook spec requires', async () => {
+    const ce = eventCe(storedEvent({}), newRun('TaskRun', 'access-token'), null);
+    const res = await fetch(`${srv.url}/ingest?access_token=test-ingest-token-0123456789`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(ce),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 413 for a body over the limit, stays up, and stores nothing', async () => {
+    const before = await counts();
+    const tr = newRun('TaskRun', 'huge');
+    const big = Array.from({ length: 800 }, () => eventCe(storedEvent({ note: 'x'.repeat(1000) }), tr, null));
+    const res = await send(srv.url, big);
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await counts()).toEqual(before);
+    expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+  });
+
+  it.each([
+    ['text/plain', 415],
+    ['application/xml', 415],
+    ['', 415],
+    ['application/json', 400],
+  ])('answers Content-Type "%s" without CloudEvent headers with %i', async (ct, status) => {
+    const headers: Record<string, string> = { authorization: 'Bearer test-ingest-token-0123456789' };
+    if (ct) headers['content-type'] = ct;
+    const res = await fetch(`${srv.url}/ingest`, { method: 'POST', headers, body: '{}' });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('matches content types case-insensitively and with parameters', async () => {
+    const tr = newRun('TaskRun', 'ct-case');
+    const res = await send(srv.url, [eventCe(storedEvent({}), tr, null)], 'structured', {
+      'content-type': 'Application/CloudEvents+JSON; charset=UTF-8',
+    });
+    expect(res.status).toBe(200);
+    const batch = await send(srv.url, [eventCe(storedEvent({}), tr, null)], 'batch', {
+      'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+    });
+    expect(batch.status).toBe(200);
+  });
+
+  it('percent-decodes binary-mode header values', async () => {
+    // The subject is sent as namespaces%2Fci%2Ftaskruns%2Fpct: only decoded does it match the run.
+    const tr = newRun('TaskRun', 'pct');
+    const res = await send(srv.url, [eventCe(storedEvent({}), tr, null)], 'binary');
+    expect(res.status).toBe(200);
+    expect(await itemsOf('ci', tr.uid, tr.uid)).toHaveLength(1);
+  });
+
+  it('refuses invalid JSON, invalid UTF-8 and NUL characters with 400', async () => {
+    const headers = { authorization: 'Bearer test-ingest-token-0123456789', 'content-type': 'application/cloudevents+json' };
+    const badJson = await fetch(`${srv.url}/ingest`, { method: 'POST', headers, body: '{"specversion":' });
+    expect(badJson.status).toBe(400);
+    expect((await badJson.json()).detail).toMatch(/not valid JSON/);
+    const badUtf8 = await fetch(`${srv.url}/ingest`, { method: 'POST', headers, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    expect(badUtf8.status).toBe(400);
+    expect((await badUtf8.json()).detail).toMatch(/UTF-8/);
+    const nul = await send(srv.url, [eventCe(storedEvent({ note: 'a\u0000b' }), newRun('TaskRun', 'nul'), null)], 'structured');
+    expect(nul.status).toBe(400);
+    expect((await nul.json()).detail).toMatch(/NUL/);
+  });
+
+  it('refuses a subject that does not name the run in the data', async () => {
+    const tr = newRun('TaskRun', 'subject');
+    const ce = { ...eventCe(storedEvent({}), tr, null), subject: 'namespaces/ci/taskruns/someone-else' };
+    const res = await send(srv.url, [ce], 'structured');
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].pointer).toBe('event.subject');
+  });
+
+  it('cuts a note over 1 KiB and marks the cut', async () => {
+    const tr = newRun('TaskRun', 'long-note');
+    await send(srv.url, [eventCe(storedEvent({ note: 'é'.repeat(2000) }), tr, null)]);
+    const note = (await itemsOf('ci', tr.uid, tr.uid))[0]!.note;
+    expect(Buffer.byteLength(note)).toBeLessThanOrEqual(1024);
+    expect(note.endsWith('…')).toBe(true);
+  });
+
+  it('fills the result summary from the run status event and ignores an older status', async () => {
+    const pr = newRun('PipelineRun', 'status');
+    const tr = newRun('TaskRun', 'status-build');
+    const trStatus = { reason: 'Failed', message: '"step-build" exited with code 137: OOMKilled', startTime: '2026-01-02T03:00:00Z', completionTime: '2026-01-02T03:05:00Z', steps: [{ name: 'build', exitCode: 137, reason: 'OOMKilled' }] };
+    expect((await send(srv.url, [statusCe(tr, pr, trStatus, 700)])).status).toBe(200);
+    const prStatus = { reason: 'Failed', message: 'Tasks Completed: 1 (Failed: 1)', startTime: '2026-01-02T03:00:00Z', completionTime: '2026-01-02T03:06:00Z', steps: [] };
+    expect((await send(srv.url, [statusCe(pr, null, prStatus, 800)])).status).toBe(200);
+    expect((await send(srv.url, [statusCe(pr, null, { ...prStatus, reason: 'Running' }, 790)])).status).toBe(200);
+    const result = await query(srv.url, `/ci/results/${pr.uid}`);
+    expect(result.body.summary).toEqual({
+      record: `ci/results/${pr.uid}/records/${eventListRecordId(pr.uid, pr.uid)}`,
+      type: 'tekton.dev/v1.PipelineRun',
+      status: 'FAILURE',
+      start_time: '2026-01-02T03:00:00Z',
+      end_time: '2026-01-02T03:06:00Z',
+      annotations: { reason: 'Failed', message: 'Tasks Completed: 1 (Failed: 1)' },
+    });
+    const { rows } = await srv.db.pool.query({ text: 'select run_status from records where run_uid = $1', values: [tr.uid] });
+    expect(rows[0].run_status.steps[0]).toEqual({ name: 'build', exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('answers the CloudEvents webhook validation handshake', async () => {
+    const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('webhook-allowed-origin')).toBe('eventemitter.example.com');
+  });
+});
