@@ -177,6 +177,11 @@ function checkAttributes(attrs: Record<string, unknown>, pointer: string): One |
     if (!isJsonMediaType(mt)) return bad(`${pointer}.datacontenttype`, `"${mt}" is not supported: data must be application/json`, 415);
     if (!charsetIsUtf8(dct)) return bad(`${pointer}.datacontenttype`, `charset in "${dct}" is not supported: only UTF-8`, 415);
   }
+  for (const name of ['id', 'source', 'type']) {
+    const v = attrs[name];
+    // The spec requires non-empty strings; the package lets an empty id through.
+    if (typeof v !== 'string' || v === '') return bad(`${pointer}.${name}`, 'required: a non-empty string');
+  }
   if (typeof attrs['time'] === 'string' && Number.isNaN(Date.parse(attrs['time']))) {
     // The package would silently replace an invalid time with "now".
     return bad(`${pointer}.time`, `"${attrs['time']}" is not an RFC 3339 timestamp`);

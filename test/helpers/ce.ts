@@ -146,3 +146,9 @@ export async function query(url: string, path: string, init: RequestInit = {}): 
 export function eventList(record: { data: { value: string } }): { kind: string; apiVersion: string; items: StoredEvent[] } {
   return JSON.parse(Buffer.from(record.data.value, 'base64').toString('utf8'));
 }
+
+/** A response body as JSON, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function jsonOf(res: Response): Promise<any> {
+  return res.json();
+}

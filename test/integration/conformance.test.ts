@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, INGEST_TOKEN, type TestServer } from '../helpers/server.js';
-import { eventCe, newRun, storedEvent } from '../helpers/ce.js';
+import { eventCe, jsonOf, newRun, storedEvent } from '../helpers/ce.js';
 import { EVENT_TYPE } from '../../shared/event.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/conformance/cloudevents/yaml');
@@ -103,7 +103,7 @@ describe('CloudEvents conformance cases', () => {
         const res = await fetch(`${srv.url}/ingest`, request(c, mode));
         expect(res.status).toBe(expected);
         expect(res.headers.get('content-type')).toBe('application/problem+json');
-        const problem = await res.json();
+        const problem = await jsonOf(res);
         expect(problem.detail).toMatch(why);
         expect(problem.status).toBe(expected);
       });

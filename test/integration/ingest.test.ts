@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { eventCe, eventList, newRun, query, send, statusCe, storedEvent, type SendMode } from '../helpers/ce.js';
+import { eventCe, eventList, jsonOf, newRun, query, send, statusCe, storedEvent, type SendMode } from '../helpers/ce.js';
 import { eventListRecordId } from '../../shared/names.js';
 
 let srv: TestServer;
@@ -132,7 +132,7 @@ describe('ingest', () => {
     const res = await send(srv.url, [good, bad as Record<string, unknown>, wrongType]);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await res.json();
+    const problem = await jsonOf(res);
     expect(problem.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['events[1].data.event.reason', 'events[2].type']);
     expect(problem).toMatchObject({ status: 400, code: 3, title: 'Bad Request' });
     expect(await counts()).toEqual(before);
@@ -207,13 +207,13 @@ describe('ingest', () => {
     const headers = { authorization: 'Bearer test-ingest-token-0123456789', 'content-type': 'application/cloudevents+json' };
     const badJson = await fetch(`${srv.url}/ingest`, { method: 'POST', headers, body: '{"specversion":' });
     expect(badJson.status).toBe(400);
-    expect((await badJson.json()).detail).toMatch(/not valid JSON/);
+    expect((await jsonOf(badJson)).detail).toMatch(/not valid JSON/);
     const badUtf8 = await fetch(`${srv.url}/ingest`, { method: 'POST', headers, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
     expect(badUtf8.status).toBe(400);
-    expect((await badUtf8.json()).detail).toMatch(/UTF-8/);
+    expect((await jsonOf(badUtf8)).detail).toMatch(/UTF-8/);
     const nul = await send(srv.url, [eventCe(storedEvent({ note: 'a\u0000b' }), newRun('TaskRun', 'nul'), null)], 'structured');
     expect(nul.status).toBe(400);
-    expect((await nul.json()).detail).toMatch(/NUL/);
+    expect((await jsonOf(nul)).detail).toMatch(/NUL/);
   });
 
   it('refuses a subject that does not name the run in the data', async () => {
@@ -221,7 +221,7 @@ describe('ingest', () => {
     const ce = { ...eventCe(storedEvent({}), tr, null), subject: 'namespaces/ci/taskruns/someone-else' };
     const res = await send(srv.url, [ce], 'structured');
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].pointer).toBe('event.subject');
+    expect((await jsonOf(res)).errors[0].pointer).toBe('event.subject');
   });
 
   it('cuts a note over 1 KiB and marks the cut', async () => {
