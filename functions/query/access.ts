@@ -11,12 +11,15 @@ export type Scope = { all: true } | { all: false; namespaces: string[] };
 
 export type Verb = 'get' | 'list' | 'delete';
 
+/** What a call touches, as Tekton Results names it in RBAC (group results.tekton.dev). */
+export type Resource = 'results' | 'records';
+
 export interface Authorizer {
   /**
    * Checks the token for `verb` on `parent` (a namespace, or `-` for every namespace) and
    * returns the namespaces the call may touch. Throws 401 for a bad token, 403 for a refused namespace.
    */
-  authorize(token: string | undefined, parent: string, verb: Verb): Promise<Scope>;
+  authorize(token: string | undefined, parent: string, verb: Verb, resource: Resource): Promise<Scope>;
 }
 
 /** A fixed table of tokens, each with the namespaces it may read (`*`: all). */

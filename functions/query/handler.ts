@@ -11,7 +11,7 @@ import { listRecords, getRecord } from '../../shared/store/queryRecords.js';
 import type { ListOptions } from '../../shared/store/listing.js';
 import { matchRoute, type Route } from './routes.js';
 import { parseListParams } from './params.js';
-import { namespacesOf, type Authorizer, type Verb } from './access.js';
+import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
 import { renderRecord, renderResult } from './render.js';
 
@@ -20,6 +20,14 @@ export interface QueryDeps {
   authorizer: Authorizer;
   pageTokens: PageTokens;
 }
+
+const RESOURCE: Record<Route['op'], Resource> = {
+  listResults: 'results',
+  getResult: 'results',
+  deleteResult: 'results',
+  listRecords: 'records',
+  getRecord: 'records',
+};
 
 const VERB: Record<Route['op'], Verb> = {
   listResults: 'list',
@@ -65,7 +73,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
   return withProblems(async (req) => {
     const route = matchRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
-    const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op]);
+    const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
     try {
       switch (route.op) {
         case 'listResults':
