@@ -9,7 +9,14 @@ import { pageTokenSecret } from '../shared/store/settings.js';
 import type { Handler } from '../shared/http/core.js';
 import { createIngestHandler } from './ingest/handler.js';
 import { createQueryHandler } from './query/handler.js';
-import { StaticAuthorizer, type Authorizer } from './query/access.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Authorizer } from './query/access.js';
+import { allAccessEntry, loadTokenFile, TokenTableAuthorizer } from './query/staticAuth.js';
+import { KubeAuthorizer } from './query/kubeAuth.js';
+import { ingestToken } from './ingest/token.js';
+import { listParents } from '../shared/store/listParents.js';
+import { loadKubeConfig } from '../shared/kubeConfig.js';
+import { logger } from '../shared/log.js';
 import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
 
@@ -26,16 +33,28 @@ export function poolFor(config: Config): pg.Pool {
 }
 
 export function buildIngest(config: Config, pool: pg.Pool): Handler {
-  return createIngestHandler({ pool, token: requireValue(config.INGEST_TOKEN, 'INGEST_TOKEN') });
+  return createIngestHandler({ pool, token: ingestToken(config) });
 }
 
-export function buildAuthorizer(config: Config): Authorizer {
-  return new StaticAuthorizer([{ token: requireValue(config.QUERY_TOKEN, 'QUERY_TOKEN'), namespaces: ['*'] }]);
+/** QUERY_AUTH_MODE: `static` (QUERY_TOKEN and/or QUERY_TOKENS_FILE) or `kubernetes` (TokenReview + SubjectAccessReview). */
+export async function buildAuthorizer(config: Config, pool: pg.Pool, kubeConfig?: KubeConfig): Promise<Authorizer> {
+  if (config.QUERY_AUTH_MODE === 'kubernetes') {
+    if (config.QUERY_TOKEN || config.QUERY_TOKENS_FILE) logger.warn('QUERY_AUTH_MODE=kubernetes: QUERY_TOKEN and QUERY_TOKENS_FILE are ignored');
+    return new KubeAuthorizer({
+      kubeConfig: kubeConfig ?? loadKubeConfig(),
+      parents: () => listParents(pool),
+      cacheSeconds: config.AUTH_CACHE_SECONDS,
+      cacheMax: config.AUTH_CACHE_MAX,
+    });
+  }
+  const entries = config.QUERY_TOKENS_FILE ? await loadTokenFile(config.QUERY_TOKENS_FILE) : [];
+  if (config.QUERY_TOKEN) entries.push(allAccessEntry(config.QUERY_TOKEN));
+  return new TokenTableAuthorizer(entries);
 }
 
 export async function buildQuery(config: Config, pool: pg.Pool): Promise<Handler> {
   const secret = config.PAGE_TOKEN_SECRET ?? (await pageTokenSecret(pool));
-  return createQueryHandler({ pool, authorizer: buildAuthorizer(config), pageTokens: new PageTokens(secret) });
+  return createQueryHandler({ pool, authorizer: await buildAuthorizer(config, pool), pageTokens: new PageTokens(secret) });
 }
 
 export async function buildFunctions(config: Config = loadConfig(), pool: pg.Pool = poolFor(config)): Promise<Functions> {
