@@ -3,7 +3,7 @@
  * 4xx means "do not retry" and names every bad event; 503 + Retry-After means "retry".
  */
 import type pg from 'pg';
-import { json, withProblems, type CoreRequest, type CoreResponse, type Handler } from '../../shared/http/core.js';
+import { json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
 import { callerToken, tokenMatches, unauthorized } from '../../shared/http/auth.js';
 import { addLogContext, logger } from '../../shared/log.js';
@@ -12,21 +12,11 @@ import { writeBatch } from '../../shared/store/writeBatch.js';
 import type { Write } from '../../shared/store/types.js';
 import { readCloudEvents, type EventProblem } from './parse.js';
 import { toWrite } from './toWrites.js';
+import { ALLOWED_METHODS, handshake } from './handshake.js';
 
 export interface IngestDeps {
   pool: pg.Pool;
   token: string;
-}
-
-/** CloudEvents webhook validation handshake (abuse protection). */
-function handshake(req: CoreRequest): CoreResponse {
-  const origin = req.headers['webhook-request-origin'];
-  const headers: Record<string, string> = { allow: 'POST, OPTIONS' };
-  if (origin) {
-    headers['webhook-allowed-origin'] = origin;
-    headers['webhook-allowed-rate'] = '*';
-  }
-  return { status: 200, headers, body: '' };
 }
 
 function rejectProblems(problems: EventProblem[]): never {
@@ -44,7 +34,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
   return withProblems(async (req) => {
     if (req.method === 'OPTIONS') return handshake(req);
     if (req.method !== 'POST') {
-      throw new HttpError(405, `method ${req.method} is not allowed: POST CloudEvents here`, { headers: { allow: 'POST, OPTIONS' } });
+      throw new HttpError(405, `method ${req.method} is not allowed: POST CloudEvents here`, { headers: { allow: ALLOWED_METHODS } });
     }
     const token = callerToken(req, true);
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
@@ -63,7 +53,8 @@ export function createIngestHandler(deps: IngestDeps): Handler {
     try {
       const outcome = await writeBatch(deps.pool, writes);
       logger.debug({ mode, events: writes.length, changed: outcome.changedLists }, 'stored');
-      return json(200, { accepted: writes.length });
+      // The webhook spec: a 2xx answer to a request that may carry ?access_token= is marked private.
+      return json(200, { accepted: writes.length }, { 'cache-control': 'private' });
     } catch (err) {
       const kind = classifyPgError(err);
       if (kind === 'retry' || kind === 'conflict') {
