@@ -51,12 +51,32 @@ function decodeUtf8(body: Uint8Array, what: string): string {
   }
 }
 
+/** Deeper than any Kubernetes Event; far below what recursive code (JSON.stringify, zod) survives. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than MAX_JSON_DEPTH. Iterative: it must not overflow itself. */
+function tooDeep(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, `${what} is not valid JSON: ${(err as Error).message}`);
   }
+  if (tooDeep(value)) throw new HttpError(400, `${what} nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
 }
 
 export function detectMode(req: CoreRequest): Mode {
@@ -140,9 +160,9 @@ function fromBinary(req: CoreRequest): One {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text, 'data');
   } catch (err) {
-    return bad('event.data', `not valid JSON: ${(err as Error).message}`);
+    return bad('event.data', (err as Error).message);
   }
   return validated({ ...attrs, data }, 'event');
 }
@@ -155,9 +175,9 @@ function fromAttributes(raw: unknown, pointer: string): One {
   if ('data_base64' in attrs) {
     if (typeof attrs['data_base64'] !== 'string') return bad(`${pointer}.data_base64`, 'must be a base64 string');
     try {
-      attrs['data'] = JSON.parse(decodeUtf8(Buffer.from(attrs['data_base64'], 'base64'), 'data'));
+      attrs['data'] = parseJson(decodeUtf8(Buffer.from(attrs['data_base64'], 'base64'), 'data'), 'data');
     } catch (err) {
-      return bad(`${pointer}.data_base64`, `not JSON: ${(err as Error).message}`);
+      return bad(`${pointer}.data_base64`, (err as Error).message);
     }
     delete attrs['data_base64'];
   }
@@ -185,6 +205,14 @@ function checkAttributes(attrs: Record<string, unknown>, pointer: string): One |
   if (typeof attrs['time'] === 'string' && Number.isNaN(Date.parse(attrs['time']))) {
     // The package would silently replace an invalid time with "now".
     return bad(`${pointer}.time`, `"${attrs['time']}" is not an RFC 3339 timestamp`);
+  }
+  for (const [name, v] of Object.entries(attrs)) {
+    if (name === 'data' || name === 'data_base64' || v === null) continue;
+    // Attribute values are strings, booleans or 32-bit integers; the package lets objects and
+    // arrays (of any depth) through as extensions.
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !(Number.isInteger(v) && Math.abs(v as number) <= 2 ** 31)) {
+      return bad(`${pointer}.${name}`, 'an attribute must be a string, a boolean or a 32-bit integer');
+    }
   }
   return undefined;
 }
