@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Handler } from '../shared/http/core.js';
 import { HttpError } from '../shared/http/problem.js';
 import { nodeListener } from '../shared/http/node.js';
+import { answerClientError } from '../shared/http/clientError.js';
 import { withProblems } from '../shared/http/core.js';
 import { API_PREFIX } from './query/routes.js';
 import type { Functions } from './runtime.js';
@@ -26,6 +27,7 @@ export async function listen(handler: Handler, maxBodyBytes: number, port: numbe
     void listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

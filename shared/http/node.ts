@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { CoreRequest, CoreResponse, Handler } from './core.js';
 import { HttpError, problemResponse } from './problem.js';
-import { withLogContext } from '../log.js';
+import { logger, withLogContext } from '../log.js';
 
 function tooLarge(max: number): HttpError {
   return new HttpError(413, `request body is larger than the limit of ${max} bytes (MAX_BODY_BYTES)`);
@@ -27,8 +27,22 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
   return Buffer.concat(chunks, size);
 }
 
+/** `.`/`..` segments (also percent-encoded) and backslashes, which URL parsing would resolve. */
+const DOT_SEGMENT_RE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\/i;
+
 export function toCoreRequest(req: IncomingMessage, body: Buffer): CoreRequest {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = req.url ?? '/';
+  const rawPath = target.split('?', 1)[0] ?? '';
+  // The WHATWG URL parser resolves dot-segments and treats `\` as `/`, so `/apis/x/../../ingest`
+  // would reach a route a path-based proxy rule never saw. Refuse such paths instead.
+  if (DOT_SEGMENT_RE.test(rawPath)) throw new HttpError(400, 'the request path must not contain "." or ".." segments or backslashes');
+  // Origin-form targets are appended to the base rather than resolved: `//host/x` is a path here.
+  let url: URL;
+  try {
+    url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+  } catch {
+    throw new HttpError(400, 'malformed request target');
+  }
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
@@ -61,10 +75,19 @@ export function nodeListener(handler: Handler, maxBodyBytes: number) {
         }
         out = await handler(toCoreRequest(req, body));
       } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        out = problemResponse(err);
+        // Nothing may escape: the listener's promise is not awaited, so a rejection here would be
+        // unhandled and stop the whole process (a client that drops mid-body was enough).
+        if (!(err instanceof HttpError)) {
+          if (req.readableAborted || req.destroyed) {
+            res.destroy();
+            return;
+          }
+          logger.error({ err }, 'unhandled error reading the request');
+        }
+        const problem = err instanceof HttpError ? err : new HttpError(500, 'internal error; the request was not applied');
+        out = problemResponse(problem);
         // The rest of an oversized body is not worth reading; close after answering.
-        if (err.status === 413) res.setHeader('connection', 'close');
+        if (problem.status === 413) res.setHeader('connection', 'close');
       }
       if (!res.headersSent) writeCoreResponse(res, out);
     });
