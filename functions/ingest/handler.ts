@@ -52,7 +52,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
 
     try {
       const outcome = await writeBatch(deps.pool, writes);
-      logger.debug({ mode, events: writes.length, changed: outcome.changedLists }, 'stored');
+      logger.debug({ mode, events: writes.length, changed: outcome.changedRecords }, 'stored');
       // The webhook spec: a 2xx answer to a request that may carry ?access_token= is marked private.
       return json(200, { accepted: writes.length }, { 'cache-control': 'private' });
     } catch (err) {

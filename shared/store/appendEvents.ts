@@ -1,18 +1,18 @@
 /**
- * Appends Events to EventLists: one row per Event, upserted by (record, event key). The cost of
- * an append does not depend on how long the list already is.
+ * Appends Events to EventLists: one row per Event, upserted by (record, event key), so the
+ * cost of an append does not depend on how long the list already is.
  *
  * A newer state of an Event (higher series count, then later last-seen time, then higher
  * resourceVersion) replaces the stored one; the same or an older state changes nothing, so
- * redelivery and late arrivals are harmless. Returns the records that actually changed.
+ * redelivery and late arrivals are harmless. Records that changed get a new update_time and
+ * etag version; their results' update_time follows, to the second.
+ *
+ * It is one statement: on its own (autocommit) it is atomic, and the steady state — every list
+ * already exists — costs one round trip. When a list does not exist yet it writes nothing and
+ * says so (`ready: false`); the caller then creates the lists and calls again in a transaction.
  */
 import type pg from 'pg';
-import type { EventWrite } from './types.js';
-
-export interface EventRow {
-  recordId: string;
-  write: EventWrite;
-}
+import { listKeyString, type EventWrite, type ListKey } from './types.js';
 
 function newer(a: EventWrite, b: EventWrite): boolean {
   if (a.seriesCount !== b.seriesCount) return a.seriesCount > b.seriesCount;
@@ -22,50 +22,114 @@ function newer(a: EventWrite, b: EventWrite): boolean {
   return BigInt(a.resourceVersion) > BigInt(b.resourceVersion);
 }
 
-/**
- * One row per (record, key), the newest state: Postgres refuses to upsert one row twice in a
- * statement. Sorted, so concurrent writers take row locks in the same order.
- */
-export function newestPerKey(rows: EventRow[]): EventRow[] {
-  const byKey = new Map<string, EventRow>();
-  for (const row of rows) {
-    const k = `${row.recordId}\u0000${row.write.key}`;
+/** One write per (list, key), the newest: Postgres refuses to upsert one row twice in a statement. */
+export function newestPerKey(writes: EventWrite[]): EventWrite[] {
+  const byKey = new Map<string, EventWrite>();
+  for (const w of writes) {
+    const k = `${listKeyString(w.list)}\u0000${w.key}`;
     const prev = byKey.get(k);
-    if (!prev || newer(row.write, prev.write)) byKey.set(k, row);
+    if (!prev || newer(w, prev)) byKey.set(k, w);
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return [...byKey.values()];
 }
 
-export async function appendEvents(client: pg.ClientBase, rows: EventRow[]): Promise<Set<string>> {
-  const unique = newestPerKey(rows);
-  if (unique.length === 0) return new Set();
-  const { rows: changed } = await client.query<{ record_id: string }>({
-    text: `insert into record_events as e
-             (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event)
-           select * from unnest($1::uuid[], $2::text[], $3::int8[], $4::timestamptz[], $5::numeric[],
-                                $6::timestamptz[], $7::text[], $8::text[], $9::json[])
-           on conflict (record_id, event_key) do update set
-             series_count = excluded.series_count,
-             last_seen = excluded.last_seen,
-             resource_version = excluded.resource_version,
-             first_seen = least(e.first_seen, excluded.first_seen),
-             reason = excluded.reason,
-             type = excluded.type,
-             event = excluded.event
-           where (excluded.series_count, excluded.last_seen, excluded.resource_version)
-               > (e.series_count, e.last_seen, e.resource_version)
-           returning record_id`,
+export interface AppendOutcome {
+  /** false: some list does not exist yet, and nothing was written */
+  ready: boolean;
+  /** records whose items changed */
+  changedRecords: string[];
+}
+
+export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWrite[]): Promise<AppendOutcome> {
+  const unique = newestPerKey(writes);
+  if (unique.length === 0) return { ready: true, changedRecords: [] };
+  const lists = new Map<string, { index: number; key: ListKey }>();
+  for (const w of unique) {
+    const k = listKeyString(w.list);
+    if (!lists.has(k)) lists.set(k, { index: lists.size + 1, key: w.list });
+  }
+  const keys = [...lists.values()].map((l) => l.key);
+  const { rows } = await db.query<{ ready: boolean; changed: string[] | null }>({
+    // Named, so each connection plans this statement once: planning costs more than running it.
+    name: 'append-events',
+    text: `with lists as (
+             select k.i, rec.id as record_id
+               from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(parent, result_name, record_name, i)
+               left join results r on r.parent = k.parent and r.name = k.result_name
+               left join records rec on rec.result_id = r.id and rec.name = k.record_name
+           ),
+           ready as (select bool_and(record_id is not null) as ok from lists),
+           input as (
+             select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e
+               from json_to_recordset($4::json)
+                    as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json)
+               join lists l on l.i = e.l
+              where (select ok from ready)
+              -- one lock order for every writer
+              order by l.record_id, e.k
+           ),
+           ins as (
+             insert into record_events as e
+                    (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event)
+             select * from input
+             on conflict (record_id, event_key) do update set
+               series_count = excluded.series_count,
+               last_seen = excluded.last_seen,
+               resource_version = excluded.resource_version,
+               first_seen = least(e.first_seen, excluded.first_seen),
+               reason = excluded.reason,
+               type = excluded.type,
+               event = excluded.event
+             where (excluded.series_count, excluded.last_seen, excluded.resource_version)
+                 > (e.series_count, e.last_seen, e.resource_version)
+             returning record_id
+           ),
+           -- 'no key update', not 'update': each event insert holds a key-share lock on its record
+           -- (the foreign key check), which 'for update' would conflict with, deadlocking appenders.
+           locked_records as (
+             select id, result_id from records where id in (select record_id from ins) order by id for no key update
+           ),
+           touched_records as (
+             update records r set update_time = now(), version = r.version + 1
+               from locked_records l where r.id = l.id
+             returning r.id, r.result_id
+           ),
+           -- A result's update_time follows its lists' activity to the second: every TaskRun of a
+           -- pipeline shares the result row, and bumping it on each append would serialise them all.
+           locked_results as (
+             select id from results
+              where id in (select result_id from touched_records) and update_time < now() - interval '1 second'
+              order by id for no key update
+           ),
+           touched_results as (
+             update results s set update_time = now(), version = s.version + 1
+               from locked_results l where s.id = l.id
+             returning s.id
+           )
+           select (select ok from ready) as ready,
+                  (select array_agg(id) from touched_records) as changed,
+                  (select count(*) from touched_results) as results`,
     values: [
-      unique.map((r) => r.recordId),
-      unique.map((r) => r.write.key),
-      unique.map((r) => r.write.seriesCount),
-      unique.map((r) => r.write.lastSeen),
-      unique.map((r) => r.write.resourceVersion),
-      unique.map((r) => r.write.firstSeen),
-      unique.map((r) => r.write.reason),
-      unique.map((r) => r.write.type),
-      unique.map((r) => JSON.stringify(r.write.event)),
+      keys.map((k) => k.parent),
+      keys.map((k) => k.resultUid),
+      keys.map((k) => k.recordId),
+      // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
+      // once, not again inside an array literal, and Postgres parses it in one pass.
+      JSON.stringify(
+        unique.map((w) => ({
+          l: lists.get(listKeyString(w.list))!.index,
+          k: w.key,
+          c: w.seriesCount,
+          ls: w.lastSeen,
+          rv: w.resourceVersion,
+          fs: w.firstSeen,
+          r: w.reason,
+          t: w.type,
+          e: w.event,
+        })),
+      ),
     ],
   });
-  return new Set(changed.map((r) => r.record_id));
+  const row = rows[0]!;
+  return { ready: row.ready, changedRecords: row.changed ?? [] };
 }

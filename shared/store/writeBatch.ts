@@ -1,67 +1,68 @@
 /**
- * Stores one request's writes in one transaction: all of them or none. Lock order is fixed
- * (results/records creation → event rows → records → results, each in key order), and a
- * deadlock or serialisation failure is retried on a fresh transaction.
+ * Stores one request's writes: all of them or none.
+ *
+ * Fast path: only Events, every list known — one statement, atomic on its own. Otherwise one
+ * transaction creates the missing results and records, appends, and applies run statuses.
+ * A deadlock or serialisation failure is retried on a fresh attempt.
  */
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { classifyPgError } from '../db/errors.js';
 import { logger } from '../log.js';
-import { listKeyString, type ListKey, type StatusWrite, type Write } from './types.js';
+import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
 import { ensureLists } from './ensureLists.js';
-import { appendEvents, type EventRow } from './appendEvents.js';
+import { appendEvents } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
 import { lockRows, touchRows } from './touchLists.js';
 
 const MAX_ATTEMPTS = 5;
 
 export interface BatchOutcome {
-  /** Events whose stored state changed (new, or a newer state). */
-  changedLists: number;
+  /** records whose stored content changed */
+  changedRecords: number;
 }
 
-async function writeOnce(client: pg.PoolClient, writes: Write[]): Promise<BatchOutcome> {
+function sortedKeys(writes: Write[]): ListKey[] {
   const keys = new Map<string, ListKey>();
   for (const w of writes) keys.set(listKeyString(w.list), w.list);
-  const sortedKeys = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
-  const ids = await ensureLists(client, sortedKeys);
+  return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
+}
 
-  const eventRows: EventRow[] = [];
-  const statuses: { w: StatusWrite; recordId: string; resultId: string }[] = [];
-  for (const w of writes) {
-    const id = ids.get(listKeyString(w.list))!;
-    if (w.kind === 'event') eventRows.push({ recordId: id.recordId, write: w });
-    else statuses.push({ w, ...id });
+async function writeInTransaction(client: pg.PoolClient, events: EventWrite[], statuses: StatusWrite[]): Promise<BatchOutcome> {
+  const ids = await ensureLists(client, sortedKeys([...events, ...statuses]));
+  const appended = await appendEvents(client, events);
+  if (!appended.ready) throw new Error('EventLists missing right after they were created');
+  const changed = new Set(appended.changedRecords);
+  const withIds = statuses
+    .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))
+    .sort((a, b) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0));
+  await lockRows(client, 'records', withIds.map((s) => s.recordId));
+  const summaries: typeof withIds = [];
+  for (const s of withIds) {
+    if (await applyRunStatus(client, s.w, s)) summaries.push(s);
   }
-  const changed = await appendEvents(client, eventRows);
+  await touchRows(client, 'records', summaries.map((s) => s.recordId).filter((id) => !changed.has(id)));
+  await lockRows(client, 'results', summaries.map((s) => s.resultId).sort());
+  for (const s of summaries) await applySummary(client, s.w, s);
+  await touchRows(client, 'results', summaries.map((s) => s.resultId).sort());
+  for (const s of summaries) changed.add(s.recordId);
+  return { changedRecords: changed.size };
+}
 
-  const resultOf = new Map([...ids.values()].map((v) => [v.recordId, v.resultId]));
-  if (statuses.length > 0) {
-    statuses.sort((a, b) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0));
-    await lockRows(client, 'records', [...changed, ...statuses.map((s) => s.recordId)].sort());
-    const summaries: typeof statuses = [];
-    for (const s of statuses) {
-      if (await applyRunStatus(client, s.w, s)) {
-        changed.add(s.recordId);
-        summaries.push(s);
-      }
-    }
-    await touchRows(client, 'records', [...changed].sort());
-    const resultIds = [...changed].map((r) => resultOf.get(r)!).sort();
-    await lockRows(client, 'results', resultIds);
-    for (const s of summaries) await applySummary(client, s.w, s);
-    await touchRows(client, 'results', resultIds);
-  } else {
-    await touchRows(client, 'records', [...changed].sort());
-    await touchRows(client, 'results', [...changed].map((r) => resultOf.get(r)!).sort());
+async function writeOnce(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
+  const events = writes.filter((w): w is EventWrite => w.kind === 'event');
+  const statuses = writes.filter((w): w is StatusWrite => w.kind === 'status');
+  if (statuses.length === 0) {
+    const fast = await appendEvents(pool, events);
+    if (fast.ready) return { changedRecords: fast.changedRecords.length };
   }
-  return { changedLists: changed.size };
+  return inTransaction(pool, (client) => writeInTransaction(client, events, statuses));
 }
 
 export async function writeBatch(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(pool, (client) => writeOnce(client, writes));
+      return await writeOnce(pool, writes);
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && classifyPgError(err) === 'conflict') {
         logger.debug({ err, attempt }, 'transaction conflict; retrying');

@@ -111,8 +111,10 @@ describe('query API', () => {
     const asc = await query(srv.url, '/-/results?order_by=create_time');
     const desc = await query(srv.url, '/-/results?order_by=create_time%20desc');
     expect(desc.body.results.map((r: { name: string }) => r.name)).toEqual(asc.body.results.map((r: { name: string }) => r.name).reverse());
-    // A new event for the first PipelineRun makes it the most recently updated.
+    // A new event for the first PipelineRun makes it the most recently updated. Results follow
+    // their lists' activity to the second, so first make its last update a minute old.
     const { pr } = prs[0]!;
+    await srv.db.pool.query({ text: `update results set update_time = now() - interval '1 minute' where name = $1`, values: [pr.uid] });
     await send(srv.url, [eventCe(storedEvent({ namespace: 'team-a', reason: 'Running', regardingKind: 'PipelineRun' }), pr, null, 'team-a')]);
     const upd = await query(srv.url, '/-/results?order_by=update_time%20desc&page_size=1');
     expect(upd.body.results[0].name).toBe(`team-a/results/${pr.uid}`);
