@@ -1,0 +1,75 @@
+/** What every benchmark shares: a real Postgres database, a timer, and a table printer. */
+import { mkdtemp, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../shared/db/embedded.js';
+import { createPool } from '../shared/db/pool.js';
+import { migrate } from '../shared/db/migrate.js';
+
+export interface Row {
+  benchmark: string;
+  figure: string;
+  target?: string;
+  met?: boolean;
+}
+
+export interface BenchDb {
+  url: string;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A fresh migrated database on the embedded Postgres (or on DATABASE_URL's server). */
+export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
+  let base = process.env['DATABASE_URL'];
+  let stop = async (): Promise<void> => undefined;
+  if (!base) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tekton-events-bench-'));
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
+    base = server.url;
+    stop = () => server.stop();
+  }
+  const name = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`); // generated name, never input
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const pool = createPool(u.toString(), poolMax);
+  await migrate(pool);
+  return {
+    url: u.toString(),
+    pool,
+    async close() {
+      await pool.end();
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+      await stop();
+    },
+  };
+}
+
+/** Runs `total` jobs on `concurrency` workers; returns the seconds it took. */
+export async function timed(total: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) await job(i);
+    }),
+  );
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  const cols = ['benchmark', 'figure', 'target', 'met'] as const;
+  const cells = rows.map((r) => [r.benchmark, r.figure, r.target ?? '', r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: readonly string[]) => `| ${vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\n${title}\n${line(cols)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}\n`);
+}
+
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
