@@ -1,13 +1,13 @@
 /**
  * Functions-framework entry point: one `http` function per target, so each deploys to Cloud
- * Functions or Knative on its own (`--target=ingest|query|healthz`). The framework has already
+ * Functions or Knative on its own (`--target=ingest|query|healthz|cleanup`). The framework has already
  * read the body (as `rawBody`); our own parser reads the CloudEvents, including batches, which
  * the framework does not parse.
  */
 import * as ff from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.js';
 import { nodeListener } from '../shared/http/node.js';
-import { buildIngest, buildQuery, lazy, poolFor } from './runtime.js';
+import { buildCleanup, buildIngest, buildQuery, lazy, poolFor } from './runtime.js';
 import { createHealthHandler } from './health.js';
 
 const config = loadConfig();
@@ -17,7 +17,9 @@ const sharedPool = () => (pool ??= poolFor(config));
 export const ingest = nodeListener(lazy(async () => buildIngest(config, sharedPool())), config.MAX_BODY_BYTES);
 export const query = nodeListener(lazy(async () => buildQuery(config, sharedPool())), config.MAX_BODY_BYTES);
 export const healthz = nodeListener(lazy(async () => createHealthHandler(sharedPool())), config.MAX_BODY_BYTES);
+export const cleanup = nodeListener(lazy(async () => buildCleanup(config, sharedPool())), config.MAX_BODY_BYTES);
 
 ff.http('ingest', ingest);
 ff.http('query', query);
 ff.http('healthz', healthz);
+ff.http('cleanup', cleanup);

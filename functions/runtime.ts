@@ -19,6 +19,7 @@ import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { logger } from '../shared/log.js';
 import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
+import { createCleanupHandler } from './cleanup/handler.js';
 
 export interface Functions {
   config: Config;
@@ -26,6 +27,7 @@ export interface Functions {
   ingest: Handler;
   query: Handler;
   health: Handler;
+  cleanup: Handler;
 }
 
 export function poolFor(config: Config): pg.Pool {
@@ -57,6 +59,17 @@ export async function buildQuery(config: Config, pool: pg.Pool): Promise<Handler
   return createQueryHandler({ pool, authorizer: await buildAuthorizer(config, pool), pageTokens: new PageTokens(secret) });
 }
 
+/** The retention cleanup (POST, CLEANUP_TOKEN); deployed, it connects as the admin role. */
+export function buildCleanup(config: Config, pool: pg.Pool): Handler {
+  return createCleanupHandler({
+    pool,
+    token: config.CLEANUP_TOKEN,
+    retentionDays: config.RETENTION_DAYS,
+    batchSize: config.CLEANUP_BATCH_SIZE,
+    timeBudgetMs: config.CLEANUP_TIME_BUDGET_SECONDS * 1000,
+  });
+}
+
 export async function buildFunctions(config: Config = loadConfig(), pool: pg.Pool = poolFor(config)): Promise<Functions> {
   return {
     config,
@@ -64,6 +77,7 @@ export async function buildFunctions(config: Config = loadConfig(), pool: pg.Poo
     ingest: buildIngest(config, pool),
     query: await buildQuery(config, pool),
     health: createHealthHandler(pool),
+    cleanup: buildCleanup(config, pool),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
- * the query API under `/apis/…`, and `/healthz`.
+ * the query API under `/apis/…`, `/healthz`, and `POST /cleanup`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,11 +12,12 @@ import { withProblems } from '../shared/http/core.js';
 import { API_PREFIX } from './query/routes.js';
 import type { Functions } from './runtime.js';
 
-export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health'>): Handler {
+export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'>): Handler {
   return withProblems(async (req) => {
     if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
     if (req.path.startsWith(API_PREFIX)) return fns.query(req);
     if (req.path === '/healthz') return fns.health(req);
+    if (req.path === '/cleanup') return fns.cleanup(req);
     throw new HttpError(404, `no such path: ${req.path}`);
   });
 }

@@ -34,6 +34,14 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Recorded sample data loaded by `npm start` when no cluster is reachable. */
   LOAD_SAMPLE: bool.default(true),
+  /** Bearer token the scheduler presents to the cleanup function. Unset: cleanup refuses every call. */
+  CLEANUP_TOKEN: z.string().min(16, 'CLEANUP_TOKEN must be at least 16 characters').optional(),
+  /** Results not updated for this many days are deleted. Unset: the `retention_days` setting infra apply stores, else 30. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Results deleted per statement (their records and events go with them). */
+  CLEANUP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Cleanup starts no new batch after this many seconds; `more: true` says work is left. */
+  CLEANUP_TIME_BUDGET_SECONDS: z.coerce.number().min(0).max(3600).default(50),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

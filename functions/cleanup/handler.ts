@@ -1,0 +1,96 @@
+/**
+ * The cleanup function: a scheduler (Cloud Scheduler, a Kubernetes CronJob, …) POSTs here with
+ * `Authorization: Bearer <CLEANUP_TOKEN>`; Results not updated for the retention age are deleted
+ * with their EventLists, in batches, until none is left or the time budget is spent.
+ *
+ * Bounded batches keep each delete a short transaction (locks and WAL stay small while ingest
+ * goes on); the time budget keeps the call inside the platform's request timeout. `more: true`
+ * says the next scheduled call has work left.
+ */
+import type pg from 'pg';
+import { bearerToken, json, withProblems, type Handler } from '../../shared/http/core.js';
+import { HttpError } from '../../shared/http/problem.js';
+import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
+import { classifyPgError } from '../../shared/db/errors.js';
+import { logger } from '../../shared/log.js';
+import { deleteExpiredBatch, storedRetentionDays } from '../../shared/store/deleteExpired.js';
+
+export const DEFAULT_RETENTION_DAYS = 30;
+
+export interface CleanupDeps {
+  pool: pg.Pool;
+  /** Unset: the function is switched off and refuses every call. */
+  token: string | undefined;
+  /** Unset: the `retention_days` setting stored by infra apply, else DEFAULT_RETENTION_DAYS. */
+  retentionDays: number | undefined;
+  batchSize: number;
+  /** Batches start only while this much time has not passed since the call began. */
+  timeBudgetMs: number;
+  now?: () => Date;
+}
+
+export interface CleanupReport {
+  retention_days: number;
+  cutoff: string;
+  deleted_results: number;
+  deleted_records: number;
+  deleted_events: number;
+  batches: number;
+  /** true: stopped by the time budget with (possibly) more to delete */
+  more: boolean;
+}
+
+export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {
+  const now = deps.now ?? (() => new Date());
+  const started = Date.now();
+  const days = deps.retentionDays ?? (await storedRetentionDays(deps.pool)) ?? DEFAULT_RETENTION_DAYS;
+  const cutoff = new Date(now().getTime() - days * 86_400_000);
+  const report: CleanupReport = {
+    retention_days: days,
+    cutoff: cutoff.toISOString(),
+    deleted_results: 0,
+    deleted_records: 0,
+    deleted_events: 0,
+    batches: 0,
+    more: false,
+  };
+  for (;;) {
+    const batch = await deleteExpiredBatch(deps.pool, cutoff, deps.batchSize);
+    report.batches++;
+    report.deleted_results += batch.results;
+    report.deleted_records += batch.records;
+    report.deleted_events += batch.events;
+    // A short batch means nothing old was left (or only rows locked by writers right now).
+    if (batch.results < deps.batchSize) return report;
+    if (Date.now() - started >= deps.timeBudgetMs) {
+      report.more = true;
+      return report;
+    }
+  }
+}
+
+export function createCleanupHandler(deps: CleanupDeps): Handler {
+  return withProblems(async (req) => {
+    if (req.method !== 'POST') {
+      throw new HttpError(405, `method ${req.method} is not allowed: POST to run the cleanup`, { headers: { allow: 'POST' } });
+    }
+    if (!deps.token) throw new HttpError(403, 'cleanup is switched off: CLEANUP_TOKEN is not set');
+    const token = bearerToken(req);
+    if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
+    if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
+    try {
+      const report = await runCleanup(deps);
+      logger.info(report, 'cleanup done');
+      return json(200, report);
+    } catch (err) {
+      const kind = classifyPgError(err);
+      if (kind === 'retry' || kind === 'conflict') {
+        throw new HttpError(503, 'the event store is unavailable; retry later (batches already done stay done)', {
+          headers: { 'retry-after': '10' },
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  });
+}
