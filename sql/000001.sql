@@ -78,5 +78,5 @@ create table record_events (
   event json not null,
   primary key (record_id, event_key)
 ) with (fillfactor = 90); -- room for in-place (HOT) updates when a repeating Event grows its series
-
-create index record_events_order on record_events (record_id, first_seen, event_key);
+-- No index on (record_id, first_seen): the primary key finds a list's items and sorting one list
+-- on read is cheap, while every extra index is paid on every append.

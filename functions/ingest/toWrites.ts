@@ -77,8 +77,8 @@ function versionFromId(id: string): string {
 }
 
 export function toWrite(ce: ParsedCloudEvent, pointer: string): Write | EventProblem[] {
-  // Postgres cannot store U+0000 in jsonb or text; say so here rather than fail the batch later.
-  if (JSON.stringify(ce.data).includes('\\u0000')) {
+  // Postgres cannot store U+0000 in text; say so here rather than fail the batch later.
+  if (ce.mayContainNul && JSON.stringify(ce.data).includes('\\u0000')) {
     return [{ pointer: `${pointer}.data`, detail: 'strings must not contain the NUL character (\\u0000)', status: 400 }];
   }
   if (ce.type === EVENT_TYPE) {
