@@ -11,6 +11,7 @@
  * the verb, so `-` never shows a namespace the user could not read by name.
  */
 import {
+  ApiException,
   AuthenticationV1Api,
   AuthorizationV1Api,
   type KubeConfig,
@@ -49,16 +50,20 @@ export interface KubeAuthOptions {
 }
 
 function unavailable(what: string, err: unknown): HttpError {
+  // Logged as the cause: only the status code and the error's kind, never the client's message,
+  // which can quote the API server's reply and so the reviewed token.
+  const code = err instanceof ApiException ? ` (HTTP ${err.code})` : '';
+  const kind = err instanceof Error ? err.name : 'error';
   return new HttpError(503, `the Kubernetes API server did not answer the ${what}; retry later`, {
     headers: { 'retry-after': '2' },
-    cause: err,
+    cause: new Error(`${what} failed: ${kind}${code}`),
   });
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { name: 'TimeoutError' })), ms);
   });
   try {
     return await Promise.race([p, timeout]);
