@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KubeAuthorizer } from '../../functions/query/kubeAuth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -197,6 +200,25 @@ describe('KubeAuthorizer decision cache', () => {
     expect(c1.tokenReviews - c0.tokenReviews).toBe(1);
     // One cluster-wide review, then one per namespace that holds data.
     expect(c1.subjectAccessReviews - c0.subjectAccessReviews).toBe(1 + 4);
+  });
+
+  it('answers 503 rather than hang when the API server accepts the connection and never replies', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'silent', server: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'service-account-token' }],
+      contexts: [{ name: 'silent', cluster: 'silent', user: 'u' }],
+      currentContext: 'silent',
+    });
+    const auth = new KubeAuthorizer({ kubeConfig: kc, parents, cacheSeconds: 30, cacheMax: 10, timeoutMs: 200 });
+    try {
+      await expect(auth.authorize(ALICE, 'team-a', 'get', 'results')).rejects.toMatchObject({ status: 503, headers: { 'retry-after': '2' } });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('keeps no raw token in its cache keys', async () => {
