@@ -13,6 +13,7 @@ import { matchRoute, type Route } from './routes.js';
 import { parseListParams } from './params.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
+import { compileFilter } from './filter/compile.js';
 import { renderRecord, renderResult } from './render.js';
 
 export interface QueryDeps {
@@ -37,16 +38,12 @@ const VERB: Record<Route['op'], Verb> = {
   getRecord: 'get',
 };
 
-function rejectFilter(filter: string): void {
-  if (filter !== '') throw new HttpError(400, `filter is not supported by this server yet: "${filter}"`);
-}
-
 export function createQueryHandler(deps: QueryDeps): Handler {
   const { pool, authorizer, pageTokens } = deps;
 
   async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null) {
     const params = parseListParams(q);
-    rejectFilter(params.filter);
+    const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
     const scope = [route.op, route.parent, result, params.filter, params.order.column, params.order.direction].join('\n');
     const opts: ListOptions = {
@@ -54,6 +51,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
       order: params.order,
       cursor: params.pageToken ? pageTokens.decode(scope, params.pageToken) : null,
       pageSize: params.pageSize,
+      filter,
     };
     const withToken = (body: Record<string, unknown>, next: ListOptions['cursor']) => {
       if (next) body['next_page_token'] = pageTokens.encode(scope, next);

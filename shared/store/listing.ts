@@ -20,6 +20,8 @@ export interface Cursor {
 export interface ListOptions {
   /** null: every namespace */
   namespaces: string[] | null;
+  /** a compiled filter: adds its parameters to the Where and returns its condition */
+  filter?: ((w: Where) => string) | undefined;
   order: Order;
   cursor: Cursor | null;
   pageSize: number;
@@ -79,8 +81,9 @@ export class Where {
   }
 }
 
-/** Adds the "after the cursor" condition (keyset pagination) and returns the ORDER BY. */
+/** Adds the filter and the "after the cursor" condition (keyset pagination); returns the ORDER BY. */
 export function keyset(w: Where, alias: string, opts: ListOptions): string {
+  if (opts.filter) w.add(opts.filter(w));
   if (opts.cursor) {
     const cmp = opts.order.direction === 'asc' ? '>' : '<';
     const a = w.param(opts.cursor.sortValue);

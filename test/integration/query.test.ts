@@ -176,6 +176,33 @@ describe('query API', () => {
     expect(post.headers.get('allow')).toBe('GET');
   });
 
+  it('filters records with CEL, as Tekton Results does', async () => {
+    const q = (f: string, extra = '') => query(srv.url, `/-/results/-/records?filter=${encodeURIComponent(f)}${extra}`);
+    const failed = await q('data.items.exists(i, i.reason == "FailedScheduling" && i.type == "Warning")');
+    expect(failed.status).toBe(200);
+    const expected = prs.map(({ pr, trs }) => eventListRecordId(pr.uid, trs[1]!.uid)).sort();
+    expect(failed.body.records.map((r: { name: string }) => r.name.split('/').pop()).sort()).toEqual(expected);
+    expect((await q('data_type == "results.tekton.dev/v1.EventList"')).body.records).toHaveLength(12);
+    expect((await q('data.items.exists(i, i.reason in ["Started", "Scheduled"]) && !data.items.exists(i, i.type == "Warning")')).body.records).toHaveLength(8);
+    expect((await q('data.items[0].reason.startsWith("Sched")')).body.records).toHaveLength(4);
+    expect((await q('create_time > timestamp("2999-01-01T00:00:00Z")')).body.records).toHaveLength(0);
+    const paged = await q('data.items.exists(i, i.type == "Warning")', '&page_size=2');
+    expect(paged.body.records).toHaveLength(2);
+    const next = await q('data.items.exists(i, i.type == "Warning")', `&page_size=2&page_token=${encodeURIComponent(paged.body.next_page_token)}`);
+    expect(next.body.records).toHaveLength(2);
+    const otherFilter = await q('data.items.exists(i, i.type == "Normal")', `&page_size=2&page_token=${encodeURIComponent(paged.body.next_page_token)}`);
+    expect(otherFilter.status).toBe(400);
+  });
+
+  it('filters results by annotations and time', async () => {
+    const { pr } = prs[2]!;
+    const res = await query(srv.url, `/-/results?filter=${encodeURIComponent(`annotations["tekton.dev/pipelineRun"] == "${pr.name}"`)}`);
+    expect(res.body.results.map((r: { name: string }) => r.name)).toEqual([`team-a/results/${pr.uid}`]);
+    const none = await query(srv.url, `/-/results?filter=${encodeURIComponent('summary.status == FAILURE')}`);
+    expect(none.status).toBe(200);
+    expect(none.body.results).toEqual([]);
+  });
+
   it('deletes a result with its EventLists and their events', async () => {
     const { pr } = prs[3]!;
     const del = await query(srv.url, `/team-b/results/${pr.uid}`, { method: 'DELETE' });
