@@ -4,7 +4,7 @@
  * and what a role is not meant to do fails with permission denied (SQLSTATE 42501).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../shared/config.js';
 import { createPool } from '../../shared/db/pool.js';
@@ -60,7 +60,7 @@ describe('database roles', () => {
     const ces = [
       eventCe(storedEvent({ reason: 'Started', regardingKind: 'PipelineRun', regardingName: pr.name }), pr, { name: pr.name, uid: pr.uid }),
       eventCe(storedEvent({ reason: 'FailedScheduling', type: 'Warning' }), tr, { name: pr.name, uid: pr.uid }),
-      statusCe(pr, { name: pr.name, uid: pr.uid }, { reason: 'Failed', message: 'boom' }),
+      statusCe(pr, { name: pr.name, uid: pr.uid }, { reason: 'Failed', message: 'boom', steps: [] }),
     ];
     const stored = await send(url, ces);
     expect(stored.status).toBe(200);
