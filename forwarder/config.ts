@@ -1,0 +1,179 @@
+/**
+ * The forwarder's flags (SPEC §6): each a command-line flag and an environment variable, the
+ * flag winning. Parsed with node:util parseArgs, checked once with zod, so a bad value stops the
+ * process at start with every problem listed.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from '../shared/config.js';
+
+const bool = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `250ms`, `1s`, `1.5s`, `2m`, or a bare number of milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m)?$/, 'a duration such as 250ms, 1s or 2m')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v)!;
+    const n = Number(m[1]);
+    return Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
+  });
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The CloudEvent extension attribute names the spec allows: lower-case letters and digits. */
+const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
+const RESERVED = new Set(['specversion', 'type', 'source', 'id', 'subject', 'time', 'datacontenttype', 'dataschema', 'data']);
+
+/** Knative's K_CE_OVERRIDES: `{"extensions": {"name": "value"}}`, added to every CloudEvent. */
+const ceOverrides = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"extensions":{"name":"value"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object({
+      extensions: z
+        .record(
+          z.string().regex(EXTENSION_NAME, 'extension names are 1-20 lower-case letters or digits').refine((k) => !RESERVED.has(k), 'a core attribute cannot be overridden'),
+          z.union([z.string(), z.boolean(), z.number().int()]),
+        )
+        .default({}),
+    }),
+  )
+  .transform((o) => o.extensions);
+
+const namespaces = z
+  .string()
+  .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== '' && n !== '*'))
+  .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'not a namespace name')));
+
+/** flag name → [environment variable, schema, default (as it would be typed)] */
+const FIELDS = {
+  'store-events': ['STORE_EVENTS', bool, 'false'],
+  sink: ['K_SINK', z.url({ protocol: /^https?$/ }), undefined],
+  'ce-overrides': ['K_CE_OVERRIDES', ceOverrides, '{}'],
+  'sink-token': ['SINK_TOKEN', z.string().min(1), undefined],
+  namespaces: ['WATCH_NAMESPACES', namespaces, ''],
+  annotate: ['ANNOTATE_RUNS', bool, 'true'],
+  'cluster-name': ['CLUSTER_NAME', z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, '1-63 letters, digits, ".", "_" or "-"'), 'default'],
+  'batch-size': ['BATCH_SIZE', int(1, 1000), '100'],
+  'flush-interval': ['FLUSH_INTERVAL', duration, '200ms'],
+  'buffer-size': ['BUFFER_SIZE', int(10, 1_000_000), '5000'],
+  'send-concurrency': ['SEND_CONCURRENCY', int(1, 32), '2'],
+  'link-wait': ['LINK_WAIT', duration, '30s'],
+  'cache-size': ['CACHE_SIZE', int(100, 10_000_000), '50000'],
+  'shutdown-timeout': ['SHUTDOWN_TIMEOUT', duration, '25s'],
+  'events-api': ['EVENTS_API', z.enum(['events.k8s.io/v1', 'v1']), 'events.k8s.io/v1'],
+  kubeconfig: ['KUBECONFIG', z.string().min(1), undefined],
+  port: ['FORWARDER_PORT', int(0, 65535), '9090'],
+} as const;
+
+type Fields = typeof FIELDS;
+type Key = keyof Fields;
+
+const ConfigSchema = z.object(
+  Object.fromEntries(
+    Object.entries(FIELDS).map(([k, [, schema, def]]) => [k, def === undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType<unknown, string>).default(def as never)]),
+  ) as { [K in Key]: Fields[K][2] extends undefined ? z.ZodOptional<Fields[K][1]> : z.ZodDefault<Fields[K][1]> },
+);
+
+type Parsed = z.infer<typeof ConfigSchema>;
+
+export interface ForwarderConfig {
+  storeEvents: boolean;
+  sink: string | undefined;
+  ceExtensions: Record<string, string | boolean | number>;
+  sinkToken: string | undefined;
+  /** empty: all namespaces */
+  namespaces: string[];
+  annotate: boolean;
+  clusterName: string;
+  batchSize: number;
+  flushIntervalMs: number;
+  bufferSize: number;
+  sendConcurrency: number;
+  linkWaitMs: number;
+  cacheSize: number;
+  shutdownTimeoutMs: number;
+  eventsApi: 'events.k8s.io/v1' | 'v1';
+  kubeconfig: string | undefined;
+  port: number;
+}
+
+/** Boolean flags may be given bare (`--store-events`), as well as `--store-events=false`. */
+const BOOLEAN_FLAGS = new Set(['store-events', 'store_event', 'annotate']);
+
+function normaliseArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && BOOLEAN_FLAGS.has(name) && (next === undefined || next.startsWith('--'))) out.push(`${a}=true`);
+    else out.push(a);
+  }
+  return out;
+}
+
+export const USAGE = `npm run forwarder -- [flags]   (every flag also reads its environment variable)\n${Object.entries(FIELDS)
+  .map(([flag, [env, , def]]) => `  --${flag.padEnd(18)} ${env.padEnd(18)} default: ${def ?? '(none)'}`)
+  .join('\n')}\n  --store_event is an alias of --store-events (the Results watcher's name)`;
+
+export function loadForwarderConfig(argv: string[] = process.argv.slice(2), env: Record<string, string | undefined> = process.env): ForwarderConfig {
+  let values: Record<string, string | undefined>;
+  try {
+    const options = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, { type: 'string' as const }]));
+    values = parseArgs({ args: normaliseArgs(argv), options: { ...options, store_event: { type: 'string' } }, strict: true, allowPositionals: false })
+      .values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values['store-events'] === undefined && values['store_event'] !== undefined) values['store-events'] = values['store_event'];
+  const picked: Record<string, string> = {};
+  for (const [flag, [envName]] of Object.entries(FIELDS)) {
+    const v = values[flag] ?? env[envName];
+    if (v !== undefined && v !== '') picked[flag] = v;
+  }
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const flag = String(i.path[0]);
+      const envName = FIELDS[flag as Key]?.[0];
+      return `  --${flag}${envName ? ` (${envName})` : ''}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid forwarder configuration:\n${lines.join('\n')}`);
+  }
+  const p: Parsed = parsed.data;
+  if (p['store-events'] && p.sink === undefined) {
+    throw new ConfigError('invalid forwarder configuration:\n  --sink (K_SINK): required when --store-events=true');
+  }
+  return {
+    storeEvents: p['store-events'],
+    sink: p.sink,
+    ceExtensions: p['ce-overrides'],
+    sinkToken: p['sink-token'],
+    namespaces: p.namespaces,
+    annotate: p.annotate,
+    clusterName: p['cluster-name'],
+    batchSize: p['batch-size'],
+    flushIntervalMs: p['flush-interval'],
+    bufferSize: p['buffer-size'],
+    sendConcurrency: p['send-concurrency'],
+    linkWaitMs: p['link-wait'],
+    cacheSize: p['cache-size'],
+    shutdownTimeoutMs: p['shutdown-timeout'],
+    eventsApi: p['events-api'],
+    kubeconfig: p.kubeconfig,
+    port: p.port,
+  };
+}

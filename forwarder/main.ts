@@ -1,0 +1,42 @@
+/**
+ * The forwarder's entry point: `npm run forwarder -- [flags]` locally, the container's command
+ * in a cluster. SIGTERM (a pod being stopped) sends what is buffered before the process exits.
+ */
+import { ConfigError } from '../shared/config.js';
+import { logger } from '../shared/log.js';
+import { loadForwarderConfig, USAGE } from './config.js';
+import { startOpsServer } from './http.js';
+import { ForwarderMetrics } from './metrics.js';
+import { startForwarder } from './start.js';
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadForwarderConfig();
+  const forwarder = startForwarder(config, { metrics: new ForwarderMetrics({ defaultMetrics: true }) });
+  const ops = await startOpsServer(forwarder, config.port);
+  logger.info({ port: ops.port, storeEvents: config.storeEvents, clusterName: config.clusterName }, 'forwarder health and metrics server listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: flushing buffered events');
+    void forwarder
+      .shutdown()
+      .then(() => ops.close())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  logger.fatal({ err }, 'forwarder failed to start');
+  process.exit(1);
+});
