@@ -7,6 +7,7 @@
 import * as ff from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.js';
 import { nodeListener } from '../shared/http/node.js';
+import type { Handler } from '../shared/http/core.js';
 import { buildCleanup, buildIngest, buildQuery, lazy, poolFor } from './runtime.js';
 import { createHealthHandler } from './health.js';
 
@@ -14,10 +15,17 @@ const config = loadConfig();
 let pool: ReturnType<typeof poolFor> | undefined;
 const sharedPool = () => (pool ??= poolFor(config));
 
-export const ingest = nodeListener(lazy(async () => buildIngest(config, sharedPool())), config.MAX_BODY_BYTES);
-export const query = nodeListener(lazy(async () => buildQuery(config, sharedPool())), config.MAX_BODY_BYTES);
-export const healthz = nodeListener(lazy(async () => createHealthHandler(sharedPool())), config.MAX_BODY_BYTES);
-export const cleanup = nodeListener(lazy(async () => buildCleanup(config, sharedPool())), config.MAX_BODY_BYTES);
+const health = lazy(async () => createHealthHandler(sharedPool()));
+/** Every target also answers `GET /healthz`: on Knative each function is its own service, probed on that path. */
+const withHealthz =
+  (handler: Handler): Handler =>
+  async (req) =>
+    req.path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') ? health(req) : handler(req);
+
+export const ingest = nodeListener(withHealthz(lazy(async () => buildIngest(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const healthz = nodeListener(health, config.MAX_BODY_BYTES);
+export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, sharedPool()))), config.MAX_BODY_BYTES);
 
 ff.http('ingest', ingest);
 ff.http('query', query);

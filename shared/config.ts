@@ -9,7 +9,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const ConfigSchema = z.object({
+/** Exported so deployment files can be checked against it (test/deploy). */
+export const ConfigSchema = z.object({
   /** Any Postgres. Unset: `npm start` and `npm test` start an embedded one. */
   DATABASE_URL: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
