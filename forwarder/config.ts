@@ -43,10 +43,13 @@ const ceOverrides = z
   .pipe(
     z.object({
       extensions: z
-        .record(
-          z.string().regex(EXTENSION_NAME, 'extension names are 1-20 lower-case letters or digits').refine((k) => !RESERVED.has(k), 'a core attribute cannot be overridden'),
-          z.union([z.string(), z.boolean(), z.number().int()]),
-        )
+        .record(z.string(), z.union([z.string(), z.boolean(), z.number().int()]))
+        .superRefine((ext, ctx) => {
+          for (const k of Object.keys(ext)) {
+            if (!EXTENSION_NAME.test(k)) ctx.addIssue({ code: 'custom', message: `"${k}": extension names are 1-20 lower-case letters or digits` });
+            else if (RESERVED.has(k)) ctx.addIssue({ code: 'custom', message: `"${k}": a core attribute cannot be overridden` });
+          }
+        })
         .default({}),
     }),
   )
@@ -83,8 +86,8 @@ type Key = keyof Fields;
 
 const ConfigSchema = z.object(
   Object.fromEntries(
-    Object.entries(FIELDS).map(([k, [, schema, def]]) => [k, def === undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType<unknown, string>).default(def as never)]),
-  ) as { [K in Key]: Fields[K][2] extends undefined ? z.ZodOptional<Fields[K][1]> : z.ZodDefault<Fields[K][1]> },
+    Object.entries(FIELDS).map(([k, [, schema, def]]) => [k, def === undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType<unknown, string>).prefault(def as never)]),
+  ) as { [K in Key]: Fields[K][2] extends undefined ? z.ZodOptional<Fields[K][1]> : z.ZodPrefault<Fields[K][1]> },
 );
 
 type Parsed = z.infer<typeof ConfigSchema>;

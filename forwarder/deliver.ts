@@ -65,6 +65,9 @@ export class Delivery {
   /** while flushing for shutdown: give up retrying after this time */
   private deadline = Infinity;
   private flushing = false;
+  private wake = new AbortController();
+  /** events given up at a shutdown deadline */
+  abandoned = 0;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
 
@@ -94,10 +97,12 @@ export class Delivery {
     return this.depth >= this.o.bufferSize;
   }
 
-  /** Sends everything buffered, retrying until `timeoutMs` has passed; true if all was delivered or refused. */
+  /** Sends everything buffered, retrying until `timeoutMs` has passed; true if all was delivered (or refused as bad). */
   async flush(timeoutMs: number): Promise<boolean> {
     this.deadline = Date.now() + timeoutMs;
     this.flushing = true;
+    this.wake.abort();
+    this.wake = new AbortController();
     this.pump();
     const done = new Promise<void>((resolve) => {
       if (this.depth === 0) resolve();
@@ -105,7 +110,7 @@ export class Delivery {
     });
     const timedOut = sleep(timeoutMs + 1000, 'timeout' as const, { ref: false });
     const r = await Promise.race([done.then(() => 'done' as const), timedOut]);
-    return r === 'done' && this.depth === 0;
+    return r === 'done' && this.depth === 0 && this.abandoned === 0;
   }
 
   /** Stops at once: nothing more is sent (a killed process). */
@@ -164,20 +169,31 @@ export class Delivery {
         return;
       }
       const backoff = Math.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(attempt, 20));
-      const delay = Math.max(outcome.retryAfterMs ?? 0, backoff);
-      if (Date.now() + delay > this.deadline) {
+      const retryAt = Date.now() + Math.max(outcome.retryAfterMs ?? 0, backoff);
+      this.o.log.warn({ status: outcome.status, detail: outcome.detail, attempt: attempt + 1, delayMs: retryAt - Date.now(), events: batch.length }, 'delivery failed; retrying');
+      if (!(await this.waitUntil(retryAt))) {
         this.o.log.error(
           { events: batch.length, status: outcome.status, detail: outcome.detail },
           'shutdown timeout reached: events not delivered (they are sent again after the next start lists them)',
         );
+        this.abandoned += batch.length;
         return;
       }
       this.o.metrics.retried.inc();
-      this.o.log.warn({ status: outcome.status, detail: outcome.detail, attempt: attempt + 1, delayMs: Math.round(delay), events: batch.length }, 'delivery failed; retrying');
+    }
+  }
+
+  /** Sleeps until `t`; false when stopped, or when a shutdown deadline comes first. */
+  private async waitUntil(t: number): Promise<boolean> {
+    for (;;) {
+      if (this.abort.signal.aborted || t > this.deadline) return false;
+      const remaining = t - Date.now();
+      if (remaining <= 0) return true;
       try {
-        await sleep(delay, undefined, { signal: this.abort.signal });
+        // A flush starting meanwhile wakes us, to check against its deadline.
+        await sleep(remaining, undefined, { signal: AbortSignal.any([this.abort.signal, this.wake.signal]) });
       } catch {
-        return;
+        // woken or stopped: checked above
       }
     }
   }
