@@ -25,7 +25,8 @@ const SHARED_ENV = new Set(['LOG_LEVEL']);
 
 async function docs(dir: string): Promise<{ file: string; doc: Doc }[]> {
   const out: { file: string; doc: Doc }[] = [];
-  for (const file of (await readdir(path.join(ROOT, dir))).filter((f) => f.endsWith('.yaml')).sort()) {
+  // `*.yaml.example`: templates to fill in (Secrets), kept out of `kubectl apply -f <dir>`
+  for (const file of (await readdir(path.join(ROOT, dir))).filter((f) => f.endsWith('.yaml') || f.endsWith('.yaml.example')).sort()) {
     const parsed = parseAllDocuments(await readFile(path.join(ROOT, dir, file), 'utf8'));
     for (const d of parsed) {
       expect(d.errors, `${dir}/${file}`).toEqual([]);
