@@ -145,7 +145,14 @@ export async function inspect(adminUrl: string, desired: DesiredState): Promise<
       live.roles.set(row.rolname, { name: row.rolname, attributes, passwordWorks });
     }
     if (live.roles.has(desired.admin)) {
-      const m = await client.query<{ member: boolean }>({ text: `select pg_has_role(current_user, $1, 'MEMBER') as member`, values: [desired.admin] });
+      // Since Postgres 16 a role's creator holds it with ADMIN only (no SET, no INHERIT), which
+      // still counts as MEMBER: ask for the two rights apply uses, SET ROLE and inherited ownership.
+      const m = await client.query<{ member: boolean }>({
+        text: `select case when current_setting('server_version_num')::int >= 160000
+                           then pg_has_role(current_user, $1, 'SET') and pg_has_role(current_user, $1, 'USAGE')
+                           else pg_has_role(current_user, $1, 'USAGE') end as member`,
+        values: [desired.admin],
+      });
       live.memberOfAdmin = m.rows[0]!.member;
     }
     if (db.rows[0]) {

@@ -206,9 +206,16 @@ export function destroyPlan(desired: DesiredState, live: LiveState): Plan {
       what: `role ${role.name}`,
       apply: async (s) => {
         const c = await s.on('maintenance');
-        // Grants it holds here (e.g. CONNECT on other databases) would block the drop.
-        await c.query(`drop owned by ${ident(role.name)}`);
-        await c.query(`drop role ${ident(role.name)}`);
+        const drop = `drop role ${ident(role.name)}`;
+        try {
+          await c.query(drop);
+        } catch (err) {
+          // 2BP01: it still owns or holds something outside the dropped database. `drop owned`
+          // clears that in this database; it needs the role's privileges (a superuser has them).
+          if ((err as { code?: string }).code !== '2BP01') throw err;
+          await c.query(`drop owned by ${ident(role.name)}`);
+          await c.query(drop);
+        }
       },
     });
   }

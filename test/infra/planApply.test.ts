@@ -110,6 +110,32 @@ describe('infra plan / apply / destroy', () => {
     expect(await lines(config)).toEqual([]);
   });
 
+  it('works as a non-superuser with CREATEROLE and CREATEDB, as on Cloud SQL, by joining the admin role', async () => {
+    const base = infraEnv();
+    const operator = `${base.INFRA_ROLE_PREFIX}_operator`;
+    const password = 'operator-password-0123456789';
+    await asSuperuser((c) => c.query(`create role ${operator} login createrole createdb password '${password}'`));
+    try {
+      const url = new URL(base.ADMIN_DATABASE_URL!);
+      url.username = operator;
+      url.password = password;
+      const config = await loadInfraConfig({ ...base, ADMIN_DATABASE_URL: url.toString() });
+      const plan = await lines(config);
+      expect(plan).toContain(`+ membership of ${operator} in ${config.roles.admin.name} (to create the objects the admin role owns)`);
+      await apply(config);
+      expect(await lines(config)).toEqual([]);
+      const owners = await asSuperuser(
+        async (c) => (await c.query<{ owner: string }>(`select distinct pg_get_userbyid(relowner) as owner from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'`)).rows,
+        config.database,
+      );
+      expect(owners).toEqual([{ owner: config.roles.admin.name }]);
+      await destroyAll(config);
+      expect(await databaseExists(config.database)).toBe(false);
+    } finally {
+      await asSuperuser((c) => c.query(`drop role if exists ${operator}`));
+    }
+  });
+
   it('destroys the database and the roles, and then has nothing left to destroy', async () => {
     const config = await infraConfig();
     await apply(config);
