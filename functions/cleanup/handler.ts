@@ -13,7 +13,7 @@ import { HttpError } from '../../shared/http/problem.js';
 import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
 import { classifyPgError } from '../../shared/db/errors.js';
 import { logger } from '../../shared/log.js';
-import { deleteExpiredBatch, storedRetentionDays } from '../../shared/store/deleteExpired.js';
+import { deleteExpiredBatch, storedRetentionDays, type DeletedBatch } from '../../shared/store/deleteExpired.js';
 
 export const DEFAULT_RETENTION_DAYS = 30;
 
@@ -40,6 +40,22 @@ export interface CleanupReport {
   more: boolean;
 }
 
+/**
+ * A result that gets an Event just as it expires can deadlock with that append (ingest locks the
+ * record, then the result; the cascade the other way round). Postgres aborts one of the two;
+ * ingest retries its side, and so does this.
+ */
+async function batchWithRetry(pool: pg.Pool, cutoff: Date, limit: number): Promise<DeletedBatch> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deleteExpiredBatch(pool, cutoff, limit);
+    } catch (err) {
+      if (attempt >= 3 || classifyPgError(err) !== 'conflict') throw err;
+      logger.debug({ err, attempt }, 'cleanup batch conflicted with a writer; retrying');
+    }
+  }
+}
+
 export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
@@ -55,7 +71,7 @@ export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {
     more: false,
   };
   for (;;) {
-    const batch = await deleteExpiredBatch(deps.pool, cutoff, deps.batchSize);
+    const batch = await batchWithRetry(deps.pool, cutoff, deps.batchSize);
     report.batches++;
     report.deleted_results += batch.results;
     report.deleted_records += batch.records;
