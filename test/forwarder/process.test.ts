@@ -1,0 +1,135 @@
+/**
+ * The forwarder as its own process (`forwarder/main.ts`, what `npm run forwarder` runs), and its
+ * shutdown: off by default yet healthy; configured from K_SINK / K_CE_OVERRIDES / KUBECONFIG;
+ * SIGTERM sends what is buffered before the process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startForwarder } from '../../forwarder/start.js';
+import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { INGEST_TOKEN } from '../helpers/server.js';
+import { emitEvents, forwarderConfig, standaloneRun, until, type Created } from './e2eHelpers.js';
+import { startSink, type Sink } from './sink.js';
+
+let kube: FakeKube;
+let sink: Sink;
+let dir: string;
+let kubeconfig: string;
+beforeAll(async () => {
+  [kube, sink] = await Promise.all([startFakeKube(), startSink()]);
+  dir = await mkdtemp(path.join(tmpdir(), 'forwarder-process-'));
+  kubeconfig = path.join(dir, 'kubeconfig');
+  await kube.writeKubeconfig(kubeconfig);
+});
+afterAll(async () => {
+  await kube?.close();
+  await sink?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  logs: Record<string, unknown>[];
+  exit: Promise<number | null>;
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** Starts forwarder/main.ts with only the given environment (plus PATH) and waits for its ops server. */
+async function spawnForwarder(env: Record<string, string>, args: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'forwarder/main.ts', '--port=0', ...args], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface(proc.stdout!).on('line', (line) => {
+      try {
+        const log = JSON.parse(line) as Record<string, unknown>;
+        logs.push(log);
+        if (log['message'] === 'forwarder health and metrics server listening') resolve(Number(log['port']));
+      } catch {
+        // not a log line
+      }
+    });
+    void exit.then((code) => reject(new Error(`forwarder exited (${code}) before listening: ${stderr}`)));
+  });
+  return { proc, port, logs, exit };
+}
+
+const ops = (c: Child, p: string) => fetch(`http://127.0.0.1:${c.port}${p}`);
+
+describe('the forwarder process', () => {
+  it('stores nothing by default, says so in its log, and stays healthy and ready', async () => {
+    const before = kube.requests.length;
+    const child = await spawnForwarder({ KUBECONFIG: kubeconfig });
+    try {
+      expect(child.logs.some((l) => String(l['message']).startsWith('storing Events is off'))).toBe(true);
+      expect((await ops(child, '/healthz')).status).toBe(200);
+      expect((await ops(child, '/readyz')).status).toBe(200);
+      expect(await (await ops(child, '/metrics')).text()).toContain('tekton_events_forwarder_events_sent_total');
+      expect(kube.requests.length).toBe(before);
+    } finally {
+      child.proc.kill('SIGTERM');
+      expect(await child.exit).toBe(0);
+    }
+  });
+
+  it('takes its sink from K_SINK, adds the K_CE_OVERRIDES extensions, and flushes its buffer on SIGTERM', async () => {
+    const ns = 'process-sigterm';
+    const { pod } = standaloneRun(kube, ns, 'sigterm');
+    const created: Created = new Map();
+    emitEvents(kube, pod, 12, created);
+    sink.received.length = 0;
+    const child = await spawnForwarder({
+      KUBECONFIG: kubeconfig,
+      STORE_EVENTS: 'true',
+      K_SINK: sink.url,
+      SINK_TOKEN: INGEST_TOKEN,
+      K_CE_OVERRIDES: '{"extensions":{"cluster":"east","tier":2}}',
+      CLUSTER_NAME: 'east',
+      WATCH_NAMESPACES: ns,
+      // Nothing is sent before SIGTERM but by the flush.
+      FLUSH_INTERVAL: '10m',
+      BATCH_SIZE: '1000',
+    });
+    await until(() => ops(child, '/readyz').then((r) => r.status), (s) => s === 200, 'readiness');
+    await until(
+      () => ops(child, '/metrics').then((r) => r.text()),
+      (t) => /objects_seen_total\{resource="events"\} (\d+)/.exec(t)?.[1] === String(created.size),
+      'the Events to be seen',
+    );
+    expect(sink.received).toHaveLength(0);
+    child.proc.kill('SIGTERM');
+    expect(await child.exit).toBe(0);
+
+    const events = sink.received.flatMap((r) => JSON.parse(r.body) as Record<string, unknown>[]);
+    expect(new Set(events.map((e) => String(e['id']).split('/')[0]))).toEqual(new Set(created.keys()));
+    for (const e of events) expect(e).toMatchObject({ source: '/tekton-events/forwarder/east', cluster: 'east', tier: 2, type: 'dev.tekton.results.event.v1', subject: `namespaces/${ns}/taskruns/sigterm` });
+    expect(sink.received.every((r) => r.headers['authorization'] === `Bearer ${INGEST_TOKEN}`)).toBe(true);
+  });
+
+  it('sends what it has buffered when shut down in process', async () => {
+    const ns = 'inprocess-shutdown';
+    const { pod } = standaloneRun(kube, ns, 'shutdown');
+    const created: Created = new Map();
+    sink.received.length = 0;
+    const fwd = startForwarder(forwarderConfig(sink.url, { namespaces: [ns], flushIntervalMs: 600_000, batchSize: 1000 }), { kubeConfig: kube.kubeConfig() });
+    await fwd.ready;
+    emitEvents(kube, pod, 15, created);
+    await until(async () => (await fwd.metrics.seen.get()).values.find((v) => v.labels['resource'] === 'events')?.value ?? 0, (n) => n >= 15 + 3 * 2, 'the Events to be seen');
+    expect(sink.received).toHaveLength(0);
+    await fwd.shutdown();
+    const uids = new Set(sink.received.flatMap((r) => r.ids).map((id) => id.split('/')[0]));
+    expect(uids).toEqual(new Set(created.keys()));
+  });
+});
