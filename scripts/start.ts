@@ -16,6 +16,10 @@ import { logger } from '../shared/log.js';
 import { buildFunctions } from '../functions/runtime.js';
 import { listen, routeAll } from '../functions/server.js';
 import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
+import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../shared/kubeConfig.js';
+import { loadForwarderConfig } from '../forwarder/config.js';
+import { startForwarder, type Forwarder } from '../forwarder/start.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
 
@@ -42,6 +46,23 @@ async function loadSample(url: string, token: string): Promise<void> {
   if (!res.ok) throw new Error(`loading the sample failed: ${res.status} ${await res.text()}`);
 }
 
+/** The current kubeconfig context, if its API server answers within a few seconds. */
+async function reachableCluster(): Promise<{ kc: KubeConfig; server: string } | undefined> {
+  let kc: KubeConfig;
+  try {
+    kc = loadKubeConfig();
+  } catch {
+    return undefined;
+  }
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000).unref());
+  const probe = kc
+    .makeApiClient(VersionApi)
+    .getCode()
+    .then(() => ({ kc, server: kc.getCurrentCluster()!.server }))
+    .catch(() => undefined);
+  return Promise.race([probe, timeout]);
+}
+
 async function main(): Promise<void> {
   let config = loadConfig();
   let embedded: EmbeddedServer | undefined;
@@ -56,7 +77,15 @@ async function main(): Promise<void> {
   const fns = await buildFunctions(config, pool);
   const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
 
-  if (config.LOAD_SAMPLE) await loadSample(url, tokens.ingest);
+  // A reachable cluster gets the forwarder (storing on: this is a local trial); otherwise the sample.
+  const cluster = await reachableCluster();
+  let forwarder: Forwarder | undefined;
+  if (cluster) {
+    const fwdConfig = loadForwarderConfig(['--store-events=true', `--sink=${url}/ingest`, `--sink-token=${tokens.ingest}`, '--port=0'], process.env);
+    forwarder = startForwarder(fwdConfig, { kubeConfig: cluster.kc });
+  } else if (config.LOAD_SAMPLE) {
+    await loadSample(url, tokens.ingest);
+  }
 
   const api = `${url}/apis/results.tekton.dev/v1alpha2/parents`;
   const lines = [
@@ -66,13 +95,17 @@ async function main(): Promise<void> {
     `  ingest       POST ${url}/ingest        token: ${tokens.ingest}`,
     `  query API    ${api}        token: ${tokens.query}`,
     `  health       ${url}/healthz`,
-    config.LOAD_SAMPLE ? `  sample       ${SAMPLE.namespace}/${SAMPLE.pipelineRun.name} (a failed PipelineRun) is loaded` : '',
+    cluster
+      ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events`
+      : config.LOAD_SAMPLE
+        ? `  sample       no cluster answered; ${SAMPLE.namespace}/${SAMPLE.pipelineRun.name} (a recorded failed PipelineRun) is loaded`
+        : '',
     '',
     'Try:',
-    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/${SAMPLE.namespace}/results`,
+    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
     `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/-/results/-/records`,
     '',
-    'Ctrl-C stops it; the data stays in .data/ for next time.',
+    `Ctrl-C stops it; the data stays in ${path.relative(process.cwd(), DATA_DIR) || DATA_DIR}/ for next time.`,
     '',
   ];
   process.stdout.write(lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n') + '\n');
@@ -82,6 +115,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    await forwarder?.shutdown();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     await pool.end();
