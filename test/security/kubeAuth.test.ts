@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KubeAuthorizer } from '../../functions/query/kubeAuth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { API, eventCe, newRun, send, storedEvent, type Run } from '../helpers/ce.js';
-import { startAuthServer, type AuthServer } from './authStub.js';
+import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 
 const GROUP = 'results.tekton.dev';
 const ALICE = 'alice-token-reads-team-a'; // get/list results and records in team-a
@@ -17,7 +17,7 @@ const CAROL = 'carol-token-reads-team-b-and-c'; // team-b and team-c, and may de
 const DAVE = 'dave-token-results-only'; // results but not records, in team-a
 const NOBODY = 'token-the-api-server-refuses';
 
-let kube: AuthServer;
+let kube: FakeKube;
 let srv: TestServer;
 let dir: string;
 let savedKubeconfig: string | undefined;
@@ -37,7 +37,7 @@ async function call(token: string | undefined, p: string, method = 'GET') {
 const parentsOf = (items: { name: string }[]) => [...new Set(items.map((r) => r.name.split('/')[0]))].sort();
 
 beforeAll(async () => {
-  kube = await startAuthServer();
+  kube = await startFakeKube();
   kube.addUser(ALICE, { username: 'alice', groups: ['dev'] });
   kube.addUser(BOB, { username: 'bob' });
   kube.addUser(CAROL, { username: 'carol' });
