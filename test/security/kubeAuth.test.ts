@@ -144,11 +144,11 @@ describe('kubernetes query authorisation over the query API', () => {
     expect(refused.subjectAccessReviews - after.subjectAccessReviews).toBe(1);
   });
 
-  it('answers 503 with Retry-After while the API server fails, and does not remember the failure', async () => {
-    const token = 'a-token-reviewed-during-an-outage';
+  it.each([503, 429, 500])('answers 503 with Retry-After while the API server answers %i, and does not remember it', async (failure) => {
+    const token = `a-token-reviewed-during-an-outage-${failure}`;
     kube.addUser(token, { username: 'frank' });
     allow('frank', 'team-a', ['list']);
-    kube.failRequests(1, 503);
+    kube.failRequests(1, failure);
     const down = await call(token, '/team-a/results');
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('2');
