@@ -1,10 +1,7 @@
 /** What every benchmark shares: a real Postgres database, a timer, and a table printer. */
-import { mkdtemp, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../shared/db/embedded.js';
+import { startThrowawayPostgres } from '../shared/db/embedded.js';
 import { createPool } from '../shared/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
 
@@ -26,9 +23,7 @@ export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
   let base = process.env['DATABASE_URL'];
   let stop = async (): Promise<void> => undefined;
   if (!base) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tekton-events-bench-'));
-    await chmod(dir, 0o755);
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
+    const server = await startThrowawayPostgres('tekton-events-bench-');
     base = server.url;
     stop = () => server.stop();
   }

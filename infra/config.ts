@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../shared/config.js';
+import { ConfigError, parseEnv } from '../shared/config.js';
 
 /** Lower-case letters, digits, `_`; a letter first. Short enough for a suffix within Postgres' 63 bytes. */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,47}$/;
@@ -43,16 +43,7 @@ export interface InfraConfig {
 }
 
 export async function loadInfraConfig(env: Record<string, string | undefined> = process.env): Promise<InfraConfig> {
-  const picked: Record<string, string> = {};
-  for (const key of Object.keys(InfraEnvSchema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') picked[key] = v;
-  }
-  const parsed = InfraEnvSchema.safeParse(picked);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(InfraEnvSchema, env);
   let fromFile: z.infer<typeof SecretsFileSchema> = {};
   if (c.INFRA_SECRETS_FILE) {
     const file = SecretsFileSchema.safeParse(parseYaml(await readFile(c.INFRA_SECRETS_FILE, 'utf8')));

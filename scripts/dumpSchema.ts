@@ -3,11 +3,9 @@
  * and writes its description to test/schema.txt. Run it after adding a migration, and commit
  * the result: the schema test fails while the two differ.
  */
-import { writeFile, mkdtemp, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../shared/db/embedded.js';
+import { startThrowawayPostgres } from '../shared/db/embedded.js';
 import { createPool } from '../shared/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
 import { describeSchema } from '../shared/db/describeSchema.js';
@@ -15,9 +13,7 @@ import { describeSchema } from '../shared/db/describeSchema.js';
 let url = process.env['DATABASE_URL'];
 let stop = async () => undefined as void;
 if (!url) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tekton-events-schema-'));
-  await chmod(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
+  const server = await startThrowawayPostgres('tekton-events-schema-');
   url = server.url;
   stop = () => server.stop();
 }

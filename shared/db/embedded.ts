@@ -4,7 +4,8 @@
  * package creates a `postgres` system user and hands it the data directory.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, chmod, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -95,4 +96,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
     dataDir,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * A Postgres in a fresh temporary directory, deleted on stop: for tests, benchmarks and
+ * schema dumps. The directory is opened to others because, as root, Postgres runs as the
+ * `postgres` user, and mkdtemp makes it 0700.
+ */
+export async function startThrowawayPostgres(prefix = 'tekton-events-'): Promise<EmbeddedServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
 }
