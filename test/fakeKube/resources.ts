@@ -15,14 +15,32 @@ export interface ResourceInfo {
   apiVersion: string;
   /** where objects are kept: both Event views share one store */
   storage: 'pods' | 'events' | 'taskruns' | 'pipelineruns';
+  /**
+   * Field selector labels the real API server accepts for this resource, each with the path it
+   * reads in the served object (others are refused with 400 "field label not supported").
+   */
+  fieldLabels: Record<string, string>;
 }
 
+const META = { 'metadata.name': 'metadata.name', 'metadata.namespace': 'metadata.namespace' };
+const same = (...labels: string[]) => Object.fromEntries(labels.map((l) => [l, l]));
+const REF = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+/** k8s pkg/apis/core/v1/conversion.go (Event) */
+const CORE_EVENT_FIELDS = { ...META, ...same(...REF.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'), source: 'source.component' };
+/** k8s pkg/apis/events/v1: the same fields under their events.k8s.io names */
+const EVENT_FIELDS = { ...META, ...same(...REF.map((f) => `regarding.${f}`), 'reason', 'reportingController', 'type') };
+/** k8s pkg/apis/core/v1/conversion.go (Pod) */
+const POD_FIELDS = {
+  ...META,
+  ...same('spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'),
+};
+
 export const RESOURCES: Record<Resource, ResourceInfo> = {
-  pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', listKind: 'PodList', apiVersion: 'v1', storage: 'pods' },
-  coreevents: { group: '', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', apiVersion: 'v1', storage: 'events' },
-  events: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', apiVersion: 'events.k8s.io/v1', storage: 'events' },
-  taskruns: { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun', listKind: 'TaskRunList', apiVersion: 'tekton.dev/v1', storage: 'taskruns' },
-  pipelineruns: { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun', listKind: 'PipelineRunList', apiVersion: 'tekton.dev/v1', storage: 'pipelineruns' },
+  pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', listKind: 'PodList', apiVersion: 'v1', storage: 'pods', fieldLabels: POD_FIELDS },
+  coreevents: { group: '', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', apiVersion: 'v1', storage: 'events', fieldLabels: CORE_EVENT_FIELDS },
+  events: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', apiVersion: 'events.k8s.io/v1', storage: 'events', fieldLabels: EVENT_FIELDS },
+  taskruns: { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun', listKind: 'TaskRunList', apiVersion: 'tekton.dev/v1', storage: 'taskruns', fieldLabels: META },
+  pipelineruns: { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun', listKind: 'PipelineRunList', apiVersion: 'tekton.dev/v1', storage: 'pipelineruns', fieldLabels: META },
 };
 
 export interface ParsedPath {

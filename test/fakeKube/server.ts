@@ -1,43 +1,54 @@
 /**
  * A small, faithful Kubernetes API server for tests, in-process on 127.0.0.1 (plain HTTP).
- * The real @kubernetes/client-node informer runs against it unmodified: list with a
- * resourceVersion, watch streams (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR lines) resuming from a
- * resourceVersion, 410 Gone once history is compacted, label and field selectors, GET and
- * PATCH (merge and JSON patch) of TaskRuns and PipelineRuns, TokenReview and
- * SubjectAccessReview. Faults on demand: expired watches, dropped connections, failing requests.
+ * The real @kubernetes/client-node 1.4 informer and typed clients run against it unmodified:
+ *   - one global resourceVersion over all resources (store.ts); lists carry it in their
+ *     metadata, honour limit/continue, and come in etcd key order (list.ts);
+ *   - watches replay history after a resourceVersion, then stream ADDED/MODIFIED/DELETED, and
+ *     BOOKMARK when enabled and asked for (watch.ts);
+ *   - after expireWatches(), open watches get an ERROR line with a 410 Expired Status (HTTP 200,
+ *     as from the real server), resuming watches too; a list with resourceVersionMatch=Exact or
+ *     a `continue` from before answers HTTP 410. client-node's ListWatch relists by itself;
+ *   - dropWatches() resets the watch connections and failRequests() answers the next requests
+ *     with a Status error: client-node's ListWatch emits 'error' and stops for good (it restarts
+ *     only after 410), which is what the forwarder must handle;
+ *   - label selectors; field selectors limited to the labels the real server supports per
+ *     resource (others: 400 "field label not supported"); one Event store seen through both
+ *     APIs, core/v1 and events.k8s.io/v1 (resources.ts);
+ *   - GET and PATCH of TaskRuns, PipelineRuns and Pods: JSON merge patch (RFC 7386) and JSON
+ *     Patch (RFC 6902), 415 for other patch types; a patch that changes nothing writes nothing;
+ *     a metadata.resourceVersion in the patch is a precondition (409 Conflict); the run kinds
+ *     have a status subresource, so a patch of the main resource leaves `status` alone;
+ *   - TokenReview and SubjectAccessReview from addUser()/allow() (reviews.ts).
+ * Not modelled: authentication of requests (any or no bearer token is accepted), create/delete
+ * through HTTP, server-side apply and strategic merge patch (415), reading an older
+ * resourceVersion than the latest with resourceVersionMatch=Exact (served the latest).
  *
- * client-node refuses plain http:// unless the cluster sets insecure-skip-tls-verify, so
- * kubeConfig() and writeKubeconfig() set it. For a merge patch with client-node 1.x, pass
- * `setHeaderOptions('Content-Type', PatchStrategy.MergePatch)` as the call's options:
- * otherwise it sends application/json-patch+json.
+ * For client-node callers:
+ *   - kubeConfig() / writeKubeconfig() set `skipTLSVerify` / `insecure-skip-tls-verify: true`:
+ *     client-node refuses a plain http:// server without it;
+ *   - client-node 1.x sends every patch as application/json-patch+json unless told otherwise.
+ *     A merge patch works like this (tested in fakeKube.test.ts):
+ *       import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+ *       await customObjectsApi.patchNamespacedCustomObject(
+ *         { group: 'tekton.dev', version: 'v1', namespace, plural: 'taskruns', name, body: { metadata: { annotations: { k: v } } } },
+ *         setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+ *   - list results of the typed clients (e.g. CoreV1Api.listPodForAllNamespaces) carry Date
+ *     objects where watch events carry the strings this server sends.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RESOURCES, parsePath, toStored, view, type Resource } from './resources.js';
-import { matchesFields, matchesLabels } from './selectors.js';
-import { jsonPatch, mergePatch } from './patch.js';
+import { SelectorError, fieldSelector, labelSelector } from './selectors.js';
+import { jsonEqual, jsonPatch, mergePatch } from './patch.js';
+import { Store, type Obj } from './store.js';
+import { Watches } from './watch.js';
+import { Lists } from './list.js';
+import { Reviews, type Rule, type User } from './reviews.js';
+import { REASONS, sendJson, sendStatus } from './status.js';
 
 export type { Resource } from './resources.js';
-
-type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
-type Storage = (typeof RESOURCES)[Resource]['storage'];
-interface Change {
-  rv: number;
-  storage: Storage;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: Obj;
-}
-interface Watcher {
-  resource: Resource;
-  namespace: string | undefined;
-  labels: string | null;
-  fields: string | null;
-  bookmarks: boolean;
-  res: ServerResponse;
-}
 
 export interface LoggedRequest {
   method: string;
@@ -59,23 +70,29 @@ export interface FakeKube {
   expireWatches(): void;
   dropWatches(): void;
   failRequests(n: number, status?: number): void;
-  bookmarks(enabled: boolean): void;
+  /** `everyMs` (default 200) is how often a BOOKMARK is sent to each watch that asked for them */
+  bookmarks(enabled: boolean, everyMs?: number): void;
   requests: LoggedRequest[];
-  addUser(token: string, user: { username: string; groups?: string[] }): void;
-  allow(username: string, rule: { verb: string; group: string; resource: string; namespace?: string }): void;
+  addUser(token: string, user: User): void;
+  /** `username` may also be a group named in SubjectAccessReviews; '*' in a rule matches anything */
+  allow(username: string, rule: Rule): void;
   reviewCount(): { tokenReviews: number; subjectAccessReviews: number };
+  /** the resourceVersion of the latest write */
+  resourceVersion(): string;
   close(): Promise<void>;
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+export interface FakeKubeOptions {
+  port?: number;
+  /** changes kept for watches to resume from (older ones are compacted: 410); default unlimited */
+  historyLimit?: number;
 }
 
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
+const PATCHABLE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
+/** Resources with a status subresource: a write to the main resource keeps the stored status. */
+const STATUS_SUBRESOURCE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
+const PATCH_TYPES = 'application/json-patch+json, application/merge-patch+json';
+const FAKE_TOKEN = 'fake-admin-token';
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -83,282 +100,237 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startFakeKube(opts: { port?: number } = {}): Promise<FakeKube> {
-  let rv = 1000;
-  /** A watch from a resourceVersion older than this gets 410 Gone. */
-  let compactedBelow = 0;
+const qualified = (r: Resource) => (RESOURCES[r].group ? `${RESOURCES[r].plural}.${RESOURCES[r].group}` : RESOURCES[r].plural);
+
+function discovery(p: string): unknown {
+  const groups = ['events.k8s.io', 'tekton.dev', 'authentication.k8s.io', 'authorization.k8s.io'];
+  if (p === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' };
+  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (p === '/apis') {
+    const v = (name: string) => ({ groupVersion: `${name}/v1`, version: 'v1' });
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((name) => ({ name, versions: [v(name)], preferredVersion: v(name) })) };
+  }
+  const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(p);
+  if (!m) return undefined;
+  const group = m[1] ?? '';
+  const resources = Object.values(RESOURCES)
+    .filter((i) => i.group === group)
+    .map((i) => ({ name: i.plural, singularName: i.kind.toLowerCase(), namespaced: true, kind: i.kind, verbs: PATCHABLE.has(i.plural as Resource) ? ['get', 'list', 'patch', 'watch'] : ['get', 'list', 'watch'] }));
+  if (group === 'authentication.k8s.io') resources.push({ name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] });
+  if (group === 'authorization.k8s.io') resources.push({ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] });
+  if (group !== '' && !groups.includes(group)) return undefined;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/v1` : 'v1', resources };
+}
+
+export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
+  // The store publishes each write to the open watches synchronously, in resourceVersion order.
+  const store: Store = new Store(opts.historyLimit ?? Infinity, (c) => watches.publish(c));
+  const watches = new Watches(store);
+  const lists = new Lists(store);
+  const reviews = new Reviews();
+  const requests: LoggedRequest[] = [];
+  const sockets = new Set<Socket>();
   let failures = 0;
   let failStatus = 503;
-  let bookmarksOn = false;
-  const store: Record<Storage, Map<string, Obj>> = { pods: new Map(), events: new Map(), taskruns: new Map(), pipelineruns: new Map() };
-  const history: Change[] = [];
-  const watchers = new Set<Watcher>();
-  const sockets = new Set<Socket>();
-  const requests: LoggedRequest[] = [];
-  const users = new Map<string, { username: string; groups?: string[] }>();
-  const rules: { username: string; verb: string; group: string; resource: string; namespace?: string }[] = [];
-  const reviews = { tokenReviews: 0, subjectAccessReviews: 0 };
 
-  const key = (ns: unknown, name: unknown) => `${String(ns ?? '')}/${String(name)}`;
-
-  function visible(w: Pick<Watcher, 'resource' | 'namespace' | 'labels' | 'fields'>, stored: Obj): Obj | undefined {
-    const obj = view(w.resource, stored);
-    if (w.namespace && obj.metadata['namespace'] !== w.namespace) return undefined;
-    if (!matchesLabels(obj.metadata['labels'] as Record<string, string> | undefined, w.labels)) return undefined;
-    if (!matchesFields(obj, w.fields)) return undefined;
-    return obj;
-  }
-
-  function write(w: Watcher, type: string, object: unknown): void {
-    if (!w.res.writableEnded) w.res.write(JSON.stringify({ type, object }) + '\n');
-  }
-
-  function record(storage: Storage, type: Change['type'], object: Obj): void {
-    const change = { rv, storage, type, object: structuredClone(object) };
-    history.push(change);
-    for (const w of watchers) {
-      if (RESOURCES[w.resource].storage !== storage) continue;
-      const obj = visible(w, change.object);
-      if (obj) write(w, type, obj);
-    }
-  }
-
-  function put(r: Resource, input: Obj, type: 'ADDED' | 'MODIFIED'): Obj {
-    const storage = RESOURCES[r].storage;
-    const obj = toStored(r, structuredClone(input));
-    const k = key(obj.metadata['namespace'], obj.metadata['name']);
-    const prev = store[storage].get(k);
-    rv++;
-    obj.metadata = {
-      ...obj.metadata,
-      uid: obj.metadata['uid'] ?? prev?.metadata['uid'] ?? randomUUID(),
-      resourceVersion: String(rv),
-      creationTimestamp: obj.metadata['creationTimestamp'] ?? prev?.metadata['creationTimestamp'] ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  /** The filter of a list or watch request: namespace, then selectors, over the resource's view. */
+  function filterFor(resource: Resource, namespace: string | undefined, q: URLSearchParams): (stored: Obj) => Obj | undefined {
+    const labels = labelSelector(q.get('labelSelector'));
+    const fields = fieldSelector(q.get('fieldSelector'), RESOURCES[resource].fieldLabels);
+    return (stored) => {
+      if (namespace !== undefined && stored.metadata['namespace'] !== namespace) return undefined;
+      if (!labels(stored.metadata['labels'] as Record<string, string> | undefined)) return undefined;
+      const obj = view(resource, stored);
+      return fields(obj) ? obj : undefined;
     };
-    store[storage].set(k, obj);
-    record(storage, type, obj);
-    return view(r, obj);
   }
 
-  function handleWatch(req: IncomingMessage, res: ServerResponse, r: Resource, namespace: string | undefined, q: URLSearchParams): void {
-    const from = q.get('resourceVersion') ?? '';
-    const w: Watcher = { resource: r, namespace, labels: q.get('labelSelector'), fields: q.get('fieldSelector'), bookmarks: q.get('allowWatchBookmarks') === 'true', res };
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-    // A real server answers the watch at once; clients wait for the headers before reading.
-    res.flushHeaders();
-    if (from !== '' && from !== '0' && Number(from) < compactedBelow) {
-      write(w, 'ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${compactedBelow})`, reason: 'Expired', code: 410 });
-      res.end();
-      return;
+  function patch(res: ServerResponse, req: IncomingMessage, resource: Resource, current: Obj, body: unknown): void {
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const shown = view(resource, current);
+    let patched: Obj;
+    try {
+      if (ct === 'application/merge-patch+json') {
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('a merge patch of an object must be a JSON object');
+        patched = mergePatch(shown, body) as Obj;
+      } else if (ct === 'application/json-patch+json') patched = jsonPatch(shown, body as []) as Obj;
+      else return sendStatus(res, 415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}`);
+    } catch (err) {
+      return sendStatus(res, 422, (err as Error).message);
     }
-    if (from === '' || from === '0') {
-      for (const obj of store[RESOURCES[r].storage].values()) {
-        const v = visible(w, obj);
-        if (v) write(w, 'ADDED', v);
-      }
-    } else {
-      for (const c of history) {
-        if (c.rv <= Number(from) || c.storage !== RESOURCES[r].storage) continue;
-        const v = visible(w, c.object);
-        if (v) write(w, c.type, v);
-      }
+    const name = String(current.metadata['name']);
+    const asked = (patched.metadata as Record<string, unknown> | undefined)?.['resourceVersion'];
+    if (asked !== undefined && asked !== current.metadata['resourceVersion']) {
+      return sendStatus(res, 409, `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: RESOURCES[resource].group, kind: RESOURCES[resource].plural });
     }
-    watchers.add(w);
-    const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    const timers: NodeJS.Timeout[] = [];
-    if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));
-    timers.push(
-      setInterval(() => {
-        if (bookmarksOn && w.bookmarks) write(w, 'BOOKMARK', { kind: RESOURCES[r].kind, apiVersion: RESOURCES[r].apiVersion, metadata: { resourceVersion: String(rv) } });
-      }, 200),
-    );
-    const stop = () => {
-      watchers.delete(w);
-      timers.forEach((t) => clearTimeout(t));
-    };
-    res.on('close', stop);
-    req.on('close', stop);
+    // Identity fields are not the patch's to change; the status belongs to the status subresource.
+    patched.metadata = { ...patched.metadata, name, namespace: current.metadata['namespace'], uid: current.metadata['uid'], resourceVersion: shown.metadata['resourceVersion'], creationTimestamp: current.metadata['creationTimestamp'] };
+    if (STATUS_SUBRESOURCE.has(resource)) {
+      if (shown['status'] === undefined) delete patched['status'];
+      else patched['status'] = shown['status'];
+    }
+    if (jsonEqual(patched, shown)) return sendJson(res, 200, shown);
+    sendJson(res, 200, view(resource, store.put(RESOURCES[resource].storage, toStored(resource, patched), 'MODIFIED')));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
-    const text = req.method === 'GET' ? '' : await readBody(req);
+    const p = url.pathname;
+    const method = req.method ?? 'GET';
+    const text = method === 'GET' ? '' : await readBody(req);
     let body: unknown;
+    let badBody = false;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      return status(res, 400, 'BadRequest', 'request body is not JSON');
+      badBody = true;
     }
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(q), contentType: req.headers['content-type'], body });
+    requests.push({ method, path: p, query: Object.fromEntries(q), contentType: req.headers['content-type'], body: badBody ? text : body });
     if (failures > 0) {
       failures--;
-      return status(res, failStatus, failStatus === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected failure');
+      return sendStatus(res, failStatus, `injected failure (${REASONS[failStatus] ?? failStatus})`);
     }
-    const p = url.pathname;
-    if (p === '/version') return sendJson(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-fake' });
-    if (p === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'] });
-    if (p === '/apis') {
-      const groups = ['events.k8s.io', 'tekton.dev', 'authentication.k8s.io', 'authorization.k8s.io'];
-      return sendJson(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((name) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } })) });
+    if (badBody) return sendStatus(res, 400, 'the request body is not valid JSON');
+
+    if (method === 'GET') {
+      const d = discovery(p);
+      if (d !== undefined) return sendJson(res, 200, d);
     }
-    if (req.method === 'POST' && p === '/apis/authentication.k8s.io/v1/tokenreviews') {
-      reviews.tokenReviews++;
-      const token = (body as { spec?: { token?: string } })?.spec?.token ?? '';
-      const user = users.get(token);
-      return sendJson(res, 201, { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', spec: { token }, status: user ? { authenticated: true, user } : { authenticated: false, error: 'invalid token' } });
+    if (p === '/apis/authentication.k8s.io/v1/tokenreviews') {
+      if (method !== 'POST') return sendStatus(res, 405, `${method} is not supported on tokenreviews`);
+      return sendJson(res, 201, reviews.tokenReview(body));
     }
-    if (req.method === 'POST' && p === '/apis/authorization.k8s.io/v1/subjectaccessreviews') {
-      reviews.subjectAccessReviews++;
-      const spec = (body as { spec?: { user?: string; resourceAttributes?: { verb?: string; group?: string; resource?: string; namespace?: string } } })?.spec ?? {};
-      const a = spec.resourceAttributes ?? {};
-      const allowed = rules.some((r) => r.username === spec.user && r.verb === a.verb && r.group === (a.group ?? '') && r.resource === a.resource && (r.namespace === undefined || r.namespace === a.namespace));
-      return sendJson(res, 201, { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec, status: { allowed } });
+    if (p === '/apis/authorization.k8s.io/v1/subjectaccessreviews') {
+      if (method !== 'POST') return sendStatus(res, 405, `${method} is not supported on subjectaccessreviews`);
+      return sendJson(res, 201, reviews.subjectAccessReview(body));
     }
     const route = parsePath(p);
-    if (!route) return status(res, 404, 'NotFound', `the server could not find the requested resource (${p})`);
+    if (!route) return sendStatus(res, 404, 'the server could not find the requested resource');
     const { resource, namespace, name } = route;
     const info = RESOURCES[resource];
-    const objects = store[info.storage];
     if (name === undefined) {
-      if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', `${req.method} is not supported on collections here`);
-      if (q.get('watch') === 'true' || q.get('watch') === '1') return handleWatch(req, res, resource, namespace, q);
-      const from = q.get('resourceVersion');
-      if (from && from !== '0' && Number(from) < compactedBelow && q.get('resourceVersionMatch') === 'Exact') {
-        return status(res, 410, 'Expired', `too old resource version: ${from}`);
-      }
-      const filter = { resource, namespace, labels: q.get('labelSelector'), fields: q.get('fieldSelector') };
-      let items: Obj[];
+      if (method !== 'GET') return sendStatus(res, 405, `${method} is not supported on ${qualified(resource)} by this fake`);
+      let visible;
       try {
-        items = [...objects.values()].map((o) => visible(filter, o)).filter((o): o is Obj => o !== undefined);
+        visible = filterFor(resource, namespace, q);
       } catch (err) {
-        return status(res, 400, 'BadRequest', (err as Error).message);
+        if (err instanceof SelectorError) return sendStatus(res, 400, err.message);
+        throw err;
       }
-      return sendJson(res, 200, { kind: info.listKind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(rv) }, items });
+      const watch = q.get('watch');
+      if (watch === 'true' || watch === '1') return watches.serve(res, { resource, namespace, visible }, q);
+      return lists.serve(res, resource, visible, q);
     }
-    const k = key(namespace, name);
-    const current = objects.get(k);
-    if (!current) return status(res, 404, 'NotFound', `${info.plural} "${name}" not found`);
-    if (req.method === 'GET') return sendJson(res, 200, view(resource, current));
-    if (req.method === 'PATCH' && (resource === 'taskruns' || resource === 'pipelineruns' || resource === 'pods')) {
-      const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      let patched: unknown;
-      try {
-        if (ct === 'application/merge-patch+json') patched = mergePatch(current, body);
-        else if (ct === 'application/json-patch+json') patched = jsonPatch(current, body as []);
-        else return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-      } catch (err) {
-        return status(res, 422, 'Invalid', (err as Error).message);
-      }
-      const next = patched as Obj;
-      next.metadata = { ...next.metadata, name: current.metadata['name'], namespace: current.metadata['namespace'], uid: current.metadata['uid'] };
-      return sendJson(res, 200, put(resource, next, 'MODIFIED'));
-    }
-    return status(res, 405, 'MethodNotAllowed', `${req.method} is not supported here`);
+    const current = namespace === undefined ? undefined : store.get(info.storage, namespace, name);
+    if (!current) return sendStatus(res, 404, `${qualified(resource)} "${name}" not found`, { name, group: info.group, kind: info.plural });
+    if (method === 'GET') return sendJson(res, 200, view(resource, current));
+    if (method === 'PATCH' && PATCHABLE.has(resource)) return patch(res, req, resource, current, body);
+    return sendStatus(res, 405, `${method} is not supported on ${qualified(resource)} by this fake`);
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) status(res, 500, 'InternalError', (err as Error).message);
+      if (!res.headersSent) sendStatus(res, 500, (err as Error).message);
+      else res.destroy();
     });
   });
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const kube: FakeKube = {
+  function existing(r: Resource, obj: unknown): Obj {
+    const o = obj as Obj;
+    if (typeof o?.metadata?.['name'] !== 'string') throw new Error(`a ${RESOURCES[r].kind} needs metadata.name`);
+    return { ...o, metadata: { namespace: 'default', ...o.metadata } };
+  }
+
+  return {
     url,
     requests,
     kubeConfig() {
       const kc = new KubeConfig();
       kc.loadFromOptions({
         clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
-        users: [{ name: 'fake', token: 'fake-admin-token' }],
+        users: [{ name: 'fake', token: FAKE_TOKEN }],
         contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
         currentContext: 'fake',
       });
       return kc;
     },
     async writeKubeconfig(path) {
-      await writeFile(
-        path,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters:',
-          '- name: fake',
-          '  cluster:',
-          `    server: ${url}`,
-          '    insecure-skip-tls-verify: true',
-          'users:',
-          '- name: fake',
-          '  user:',
-          '    token: fake-admin-token',
-          'contexts:',
-          '- name: fake',
-          '  context:',
-          '    cluster: fake',
-          '    user: fake',
-          'current-context: fake',
-          '',
-        ].join('\n'),
-      );
+      const lines = [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: fake',
+        '  cluster:',
+        `    server: ${url}`,
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        '- name: fake',
+        '  user:',
+        `    token: ${FAKE_TOKEN}`,
+        'contexts:',
+        '- name: fake',
+        '  context:',
+        '    cluster: fake',
+        '    user: fake',
+        'current-context: fake',
+      ];
+      await writeFile(path, lines.join('\n') + '\n');
     },
-    create: (r, obj) => put(r, obj as Obj, 'ADDED') as never,
+    create(r, obj) {
+      const o = existing(r, obj);
+      if (store.get(RESOURCES[r].storage, o.metadata['namespace'], o.metadata['name'])) {
+        throw new Error(`${qualified(r)} "${String(o.metadata['name'])}" already exists`);
+      }
+      return structuredClone(view(r, store.put(RESOURCES[r].storage, toStored(r, structuredClone(o)), 'ADDED'))) as never;
+    },
     update(r, obj) {
-      const o = obj as Obj;
-      const storage = RESOURCES[r].storage;
-      if (!store[storage].has(key(o.metadata['namespace'], o.metadata['name']))) throw new Error(`${r} ${String(o.metadata['name'])} does not exist`);
-      return put(r, o, 'MODIFIED') as never;
+      const o = existing(r, obj);
+      if (!store.get(RESOURCES[r].storage, o.metadata['namespace'], o.metadata['name'])) {
+        throw new Error(`${qualified(r)} "${String(o.metadata['name'])}" not found`);
+      }
+      return structuredClone(view(r, store.put(RESOURCES[r].storage, toStored(r, structuredClone(o)), 'MODIFIED'))) as never;
     },
     remove(r, namespace, name) {
-      const storage = RESOURCES[r].storage;
-      const k = key(namespace, name);
-      const obj = store[storage].get(k);
-      if (!obj) throw new Error(`${r} ${namespace}/${name} does not exist`);
-      store[storage].delete(k);
-      rv++;
-      record(storage, 'DELETED', { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } });
+      if (!store.remove(RESOURCES[r].storage, namespace, name)) throw new Error(`${qualified(r)} "${namespace}/${name}" not found`);
     },
-    get: (r, namespace, name) => {
-      const o = store[RESOURCES[r].storage].get(key(namespace, name));
+    get(r, namespace, name) {
+      const o = store.get(RESOURCES[r].storage, namespace, name);
       return (o ? structuredClone(view(r, o)) : undefined) as never;
     },
     list: (r, namespace) =>
-      [...store[RESOURCES[r].storage].values()].filter((o) => !namespace || o.metadata['namespace'] === namespace).map((o) => structuredClone(view(r, o))) as never,
+      store
+        .list(RESOURCES[r].storage)
+        .filter((o) => namespace === undefined || o.metadata['namespace'] === namespace)
+        .map((o) => structuredClone(view(r, o))) as never,
     expireWatches() {
-      compactedBelow = rv + 1;
-      history.length = 0;
-      for (const w of [...watchers]) {
-        write(w, 'ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version', reason: 'Expired', code: 410 });
-        w.res.end();
-        watchers.delete(w);
-      }
+      store.compact();
+      lists.expire();
+      watches.expire();
     },
-    dropWatches() {
-      for (const w of [...watchers]) {
-        w.res.socket?.destroy();
-        watchers.delete(w);
-      }
-    },
+    dropWatches: () => watches.drop(),
     failRequests(n, code = 503) {
       failures = n;
       failStatus = code;
     },
-    bookmarks(enabled) {
-      bookmarksOn = enabled;
-    },
-    addUser: (token, user) => void users.set(token, user),
-    allow: (username, rule) => void rules.push({ username, ...rule }),
-    reviewCount: () => ({ ...reviews }),
+    bookmarks: (enabled, everyMs) => watches.bookmarks(enabled, everyMs),
+    addUser: (token, user) => reviews.addUser(token, user),
+    allow: (username, rule) => reviews.allow(username, rule),
+    reviewCount: () => ({ ...reviews.count }),
+    resourceVersion: () => String(store.rv),
     async close() {
-      for (const w of watchers) w.res.end();
+      watches.end();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  return kube;
 }
