@@ -74,7 +74,7 @@ const FIELDS = {
   'buffer-size': ['BUFFER_SIZE', int(10, 1_000_000), '5000'],
   'send-concurrency': ['SEND_CONCURRENCY', int(1, 32), '2'],
   'link-wait': ['LINK_WAIT', duration, '30s'],
-  'cache-size': ['CACHE_SIZE', int(100, 10_000_000), '50000'],
+  'cache-size': ['CACHE_SIZE', int(100, 10_000_000), '10000'],
   'shutdown-timeout': ['SHUTDOWN_TIMEOUT', duration, '25s'],
   'events-api': ['EVENTS_API', z.enum(['events.k8s.io/v1', 'v1']), 'events.k8s.io/v1'],
   kubeconfig: ['KUBECONFIG', z.string().min(1), undefined],

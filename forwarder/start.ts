@@ -172,7 +172,8 @@ export function startForwarder(config: ForwarderConfig, deps: { kubeConfig?: Kub
   const informers: Informer[] = [];
   const inform = (resource: 'pods' | 'taskruns' | 'pipelineruns' | 'events', handle: (phase: string, obj: unknown) => Promise<void> | void, labelSelector?: string) => {
     for (const ns of namespaces) {
-      informers.push(startInformer({ kc, resource, path: collectionPath(resource, config.eventsApi, ns), labelSelector, handle, metrics, log }));
+      const path = collectionPath(resource, config.eventsApi, ns);
+      informers.push(startInformer({ kc, resource, path, labelSelector, handle, noCache: resource === 'events', metrics, log }));
     }
   };
   inform('pods', (phase, obj) => {

@@ -22,6 +22,8 @@ export interface InformerOptions {
   fieldSelector?: string;
   /** sees every object; the stream waits while the promise is pending */
   handle: (phase: WatchPhase, obj: unknown) => void | Promise<void>;
+  /** keep no per-object cache entry (Events) */
+  noCache?: boolean;
   metrics: ForwarderMetrics;
   log: Logger;
   minBackoffMs?: number;
@@ -41,6 +43,17 @@ function slim(obj: unknown): KubernetesObject {
   return { metadata: { name: md?.name, namespace: md?.namespace, resourceVersion: md?.resourceVersion } };
 }
 
+/**
+ * For Events not even that: nothing needs ListWatch's cache of them (each is handled as it
+ * arrives, and an Event's deletion means nothing to us), and a busy cluster has far more Events
+ * than runs. All of a namespace's Events share one placeholder entry, so the cache is one entry
+ * per namespace, while the resourceVersion ListWatch resumes from is still each object's.
+ */
+function placeholder(obj: unknown): KubernetesObject {
+  const md = (obj as KubernetesObject | undefined)?.metadata;
+  return { metadata: { name: '-', namespace: md?.namespace, resourceVersion: md?.resourceVersion } };
+}
+
 export function startInformer(o: InformerOptions): Informer {
   const log = o.log.child({ resource: o.resource });
   let stopped = false;
@@ -57,6 +70,7 @@ export function startInformer(o: InformerOptions): Informer {
   const onHandlerError = (err: unknown, obj: unknown) =>
     log.error({ err, name: (obj as KubernetesObject | undefined)?.metadata?.name }, 'handling an object failed; it is skipped');
 
+  const keep = o.noCache ? placeholder : slim;
   const listFn = async () => {
     o.metrics.relists.inc({ resource: o.resource });
     const items: KubernetesObject[] = [];
@@ -67,7 +81,8 @@ export function startInformer(o: InformerOptions): Informer {
         } catch (err) {
           onHandlerError(err, obj);
         }
-        items.push(slim(obj));
+        const kept = keep(obj);
+        if (!o.noCache || !items.some((i) => i.metadata?.namespace === kept.metadata?.namespace)) items.push(kept);
       }
     });
     attempt = 0;
@@ -81,7 +96,7 @@ export function startInformer(o: InformerOptions): Informer {
     return { metadata: { resourceVersion }, items };
   };
 
-  const watch = new StreamWatch(o.kc, handle, slim, () => (attempt = 0), onHandlerError);
+  const watch = new StreamWatch(o.kc, handle, keep, () => (attempt = 0), onHandlerError);
   const lw = new ListWatch<KubernetesObject>(o.path, watch, listFn, false, o.labelSelector, o.fieldSelector);
 
   const restartLater = (err: unknown) => {

@@ -126,4 +126,34 @@ describe('a failing PipelineRun, end to end', () => {
     expect((await fwd.metrics.rejected.get()).values[0]?.value ?? 0).toBe(0);
     expect((await fwd.metrics.unlinked.get()).values[0]?.value ?? 0).toBe(0);
   });
+
+  it('reads core/v1 Events when told to (--events-api=v1), and places an Event that arrives before its Pod', async () => {
+    const ns = 'core-events';
+    const tr = kube.create('taskruns', taskRun(ns, 'unit-tests')) as Obj;
+    const f = startForwarder(forwarderConfig(`${srv.url}/ingest`, { namespaces: [ns], eventsApi: 'v1' }), { kubeConfig: kube.kubeConfig() });
+    try {
+      await f.ready;
+      // The scheduler's Event can reach the forwarder before the Pod does: it waits, then links.
+      const p = pod(ns, 'unit-tests-pod-retry3', tr);
+      const early = coreEvent(p as Obj, 'Scheduled', 'Successfully assigned', { component: 'default-scheduler' });
+      kube.create('coreevents', early);
+      await until(() => f.metrics.linkQueueDepth.get().then((g) => g.values[0]?.value ?? 0), (n) => n === 1, 'the Event to wait for its Pod');
+      kube.create('pods', p);
+      const repeated = kube.create('coreevents', coreEvent(p as Obj, 'BackOff', 'Back-off pulling image', { type: 'Warning' })) as Obj;
+      kube.update('coreevents', repeat(repeated, 4));
+      const record = eventListRecordName(ns, md(tr).uid, md(tr).uid);
+      const lists = await until(
+        () => eventLists(srv.url, ns),
+        (m) => m.get(record)?.items.length === 2 && m.get(record)!.items[1]!.deprecatedCount === 4,
+        'both Events stored',
+      );
+      expect(lists.get(record)!.items.map((i) => [i.reason, i.regarding.name, i.regarding.taskName, i.reportingController])).toEqual([
+        ['Scheduled', 'unit-tests-pod-retry3', 'unit-tests', 'default-scheduler'],
+        ['BackOff', 'unit-tests-pod-retry3', 'unit-tests', 'kubelet'],
+      ]);
+      expect(kube.requests.some((r) => r.path === `/api/v1/namespaces/${ns}/events`)).toBe(true);
+    } finally {
+      await f.kill();
+    }
+  });
 });
