@@ -8,8 +8,9 @@
  * etag version; their results' update_time follows, to the second.
  *
  * It is one statement: on its own (autocommit) it is atomic, and the steady state — every list
- * already exists — costs one round trip. When a list does not exist yet it writes nothing and
- * says so (`ready: false`); the caller then creates the lists and calls again in a transaction.
+ * already exists — costs one round trip. When a list does not exist (yet, or any more) it
+ * writes nothing and says so (`ready: false`); the caller then creates the lists and calls
+ * again in a transaction.
  */
 import type pg from 'pg';
 import { listKeyString, type EventWrite, type ListKey } from './types.js';
@@ -58,14 +59,22 @@ export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWri
                left join results r on r.parent = k.parent and r.name = k.result_name
                left join records rec on rec.result_id = r.id and rec.name = k.record_name
            ),
-           ready as (select bool_and(record_id is not null) as ok from lists),
+           -- Each record row is locked before its events go in, in one order for every writer,
+           -- so a record deleted meanwhile (retention, DELETE of its result) is seen as gone
+           -- rather than left with orphan events. 'no key update': the bump below needs no more.
+           locked as (
+             select id from records where id in (select record_id from lists) order by id for no key update
+           ),
+           ready as (
+             select bool_and(record_id is not null) and (select count(*) from locked) = count(distinct record_id) as ok
+               from lists
+           ),
            input as (
              select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e
                from json_to_recordset($4::json)
                     as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json)
                join lists l on l.i = e.l
               where (select ok from ready)
-              -- one lock order for every writer
               order by l.record_id, e.k
            ),
            ins as (
@@ -84,14 +93,9 @@ export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWri
                  > (e.series_count, e.last_seen, e.resource_version)
              returning record_id
            ),
-           -- 'no key update', not 'update': each event insert holds a key-share lock on its record
-           -- (the foreign key check), which 'for update' would conflict with, deadlocking appenders.
-           locked_records as (
-             select id, result_id from records where id in (select record_id from ins) order by id for no key update
-           ),
            touched_records as (
              update records r set update_time = now(), version = r.version + 1
-               from locked_records l where r.id = l.id
+              where r.id in (select record_id from ins)
              returning r.id, r.result_id
            ),
            -- A result's update_time follows its lists' activity to the second: every TaskRun of a

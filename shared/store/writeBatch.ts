@@ -31,7 +31,11 @@ function sortedKeys(writes: Write[]): ListKey[] {
 async function writeInTransaction(client: pg.PoolClient, events: EventWrite[], statuses: StatusWrite[]): Promise<BatchOutcome> {
   const ids = await ensureLists(client, sortedKeys([...events, ...statuses]));
   const appended = await appendEvents(client, events);
-  if (!appended.ready) throw new Error('EventLists missing right after they were created');
+  if (!appended.ready) {
+    // A list was deleted (retention, DELETE of its result) between creating it and appending:
+    // a conflict, so writeBatch starts over and creates it again.
+    throw Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
+  }
   const changed = new Set(appended.changedRecords);
   const withIds = statuses
     .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))

@@ -8,6 +8,7 @@ import { ConfigError } from '../../shared/config.js';
 import { loadInfraConfig, type InfraConfig } from '../../infra/config.js';
 import { apply, formatPlan, planChanges, planDestroy, runPlan } from '../../infra/commands.js';
 import { createTestDb } from '../helpers/db.js';
+import { loadMigrations } from '../../shared/db/migrate.js';
 import { asSuperuser, destroyAll, infraConfig, infraEnv } from './helpers.js';
 
 const lines = async (config: InfraConfig) => (await planChanges(config)).changes.map((c) => `${c.op} ${c.what}`);
@@ -42,7 +43,8 @@ describe('infra plan / apply / destroy', () => {
         '+ setting retention_days = 30',
       ]),
     );
-    expect(plan.some((l) => l.startsWith('+ schema version 0 → 1 (migrations 000001.sql'))).toBe(true);
+    const latest = (await loadMigrations()).at(-1)!.version;
+    expect(plan.some((l) => l.startsWith(`+ schema version 0 → ${latest} (migrations 000001.sql`))).toBe(true);
     expect(plan.every((l) => l.startsWith('+ '))).toBe(true);
     expect(formatPlan(await planChanges(config))).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
     expect(await roleNames(config.roles.admin.name.replace(/_admin$/, ''))).toEqual([]);
