@@ -253,6 +253,26 @@ describe('ingest', () => {
     expect(rows[0].run_status.steps[0]).toEqual({ name: 'build', exitCode: 137, reason: 'OOMKilled' });
   });
 
+  it('creates a deleted run again when its Events keep coming, leaving no orphan items', async () => {
+    const pr = newRun('PipelineRun', 'resurrected');
+    const tr = newRun('TaskRun', 'resurrected-build');
+    expect((await send(srv.url, [eventCe(storedEvent({}), tr, pr)])).status).toBe(200);
+    expect((await query(srv.url, `/ci/results/${pr.uid}`, { method: 'DELETE' })).status).toBe(200);
+    // Deletes racing appends: every append either lands in a list that exists or re-creates it.
+    const racing = await Promise.all([
+      ...Array.from({ length: 10 }, () => send(srv.url, [eventCe(storedEvent({}), tr, pr)])),
+      query(srv.url, `/ci/results/${pr.uid}`, { method: 'DELETE' }),
+    ]);
+    expect(racing.slice(0, 10).map((r) => (r as Response).status)).toEqual(Array(10).fill(200));
+    const late = storedEvent({ reason: 'Late' });
+    expect((await send(srv.url, [eventCe(late, tr, pr)])).status).toBe(200);
+    expect((await itemsOf('ci', pr.uid, tr.uid)).map((i) => i.reason)).toContain('Late');
+    const { rows } = await srv.db.pool.query(
+      'select count(*)::int as orphans from record_events e where not exists (select 1 from records r where r.id = e.record_id)',
+    );
+    expect(rows[0].orphans).toBe(0);
+  });
+
   it('answers the CloudEvents webhook validation handshake', async () => {
     const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
     expect(res.status).toBe(200);
