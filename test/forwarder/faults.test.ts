@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder, type Forwarder } from '../../forwarder/start.js';
+import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js';
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, until, type Created } from './e2eHelpers.js';
@@ -74,6 +75,25 @@ describe('the forwarder under faults', () => {
     await second.ready;
     emitEvents(kube, pod, 20, created, 'second');
     await expectAllStoredOnce(srv.url, ns, created);
+  });
+
+  it('annotates a run once, even across a restart', async () => {
+    const ns = 'fault-annotate';
+    const { tr, pod } = standaloneRun(kube, ns, 'annotated');
+    const created: Created = new Map();
+    const first = start({ namespaces: [ns] });
+    await first.ready;
+    emitEvents(kube, pod, 5, created, 'first');
+    const annotation = () => (kube.get<{ metadata: { annotations?: Record<string, string> } }>('taskruns', ns, 'annotated')?.metadata.annotations ?? {})[EVENTLIST_ANNOTATION];
+    await until(annotation, (v) => v !== undefined, 'the annotation');
+    await first.kill();
+    const second = start({ namespaces: [ns] });
+    await second.ready;
+    emitEvents(kube, pod, 5, created, 'second');
+    await expectAllStoredOnce(srv.url, ns, created);
+    const patches = kube.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/taskruns/annotated'));
+    expect(patches).toHaveLength(1);
+    expect(annotation()).toBe(eventListRecordName(ns, String(tr.metadata['uid']), String(tr.metadata['uid'])));
   });
 
   it('relists after a watch expires with 410 Gone and sends what changed in the gap', async () => {
