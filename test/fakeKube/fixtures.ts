@@ -40,11 +40,21 @@ export function pipelineRun(ns: string, name: string, opts: { pipeline?: string;
   };
 }
 
-export function taskRun(
-  ns: string,
-  name: string,
-  opts: { pipelineRun?: Obj; pipelineTask?: string; podName?: string; uid?: string; retriesStatus?: { podName: string }[] } = {},
-): Obj {
+export interface TaskRunOptions {
+  pipelineRun?: Obj;
+  pipelineTask?: string;
+  podName?: string;
+  uid?: string;
+  /** pod names of earlier, failed attempts (status.retriesStatus), oldest first */
+  retriesStatus?: { podName: string }[];
+  /** shorthand: this many earlier attempts, with pods `<name>-pod`, `<name>-pod-retry1`, … */
+  retries?: number;
+}
+
+/** Tekton names a TaskRun's pod `<taskrun>-pod`, and the pod of its n-th retry `<taskrun>-pod-retry<n>`. */
+export const retryPodName = (taskRunName: string, attempt: number): string => `${taskRunName}-pod${attempt ? `-retry${attempt}` : ''}`;
+
+export function taskRun(ns: string, name: string, opts: TaskRunOptions = {}): Obj {
   const pr = opts.pipelineRun;
   const task = opts.pipelineTask ?? name;
   const labels: Record<string, string> = { ...MANAGED, 'tekton.dev/task': task };
@@ -54,21 +64,34 @@ export function taskRun(
     Object.assign(labels, { 'tekton.dev/pipelineRun': prName, 'tekton.dev/pipelineRunUID': String(pr.metadata['uid']), 'tekton.dev/pipelineTask': task, 'tekton.dev/memberOf': 'tasks', 'tekton.dev/pipeline': String((pr.metadata['labels'] as Record<string, string>)['tekton.dev/pipeline']) });
     meta['ownerReferences'] = [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', name: prName, uid: pr.metadata['uid'], controller: true, blockOwnerDeletion: true }];
   }
+  const retries = opts.retriesStatus ?? Array.from({ length: opts.retries ?? 0 }, (_, i) => ({ podName: retryPodName(name, i) }));
   return {
     apiVersion: 'tekton.dev/v1',
     kind: 'TaskRun',
     metadata: meta,
-    spec: { taskRef: { kind: 'Task', name: task }, serviceAccountName: 'default', timeout: '1h0m0s' },
+    spec: { taskRef: { kind: 'Task', name: task }, serviceAccountName: 'default', timeout: '1h0m0s', ...(opts.retries ? { retries: opts.retries } : {}) },
     status: {
-      podName: opts.podName ?? `${name}-pod`,
+      podName: opts.podName ?? retryPodName(name, retries.length),
       conditions: [{ type: 'Succeeded', status: 'Unknown', reason: 'Running', message: 'Not all Steps in the Task have finished executing' }],
       startTime: iso(tick(0)),
-      ...(opts.retriesStatus ? { retriesStatus: opts.retriesStatus.map((r) => ({ podName: r.podName, conditions: [{ type: 'Succeeded', status: 'False', reason: 'Failed' }] })) } : {}),
+      ...(retries.length ? { retriesStatus: retries.map((r) => ({ podName: r.podName, conditions: [{ type: 'Succeeded', status: 'False', reason: 'Failed' }] })) } : {}),
     },
   };
 }
 
-export function pod(ns: string, name: string, tr: Obj): Obj {
+/** A TaskRun for `pod()` when only names are at hand (its uid is then made up). */
+function runOf(ns: string, o: { taskRun: Obj | string; pipelineRun?: Obj | string; pipelineTask?: string }): Obj {
+  if (typeof o.taskRun !== 'string') return o.taskRun;
+  const pr = typeof o.pipelineRun === 'string' ? pipelineRun(ns, o.pipelineRun) : o.pipelineRun;
+  return taskRun(ns, o.taskRun, { ...(pr ? { pipelineRun: pr } : {}), ...(o.pipelineTask ? { pipelineTask: o.pipelineTask } : {}) });
+}
+
+/**
+ * The pod of a TaskRun, labelled and owned as Tekton makes it. `of` is the TaskRun object, or
+ * `{ taskRun, pipelineRun?, pipelineTask? }` with the TaskRun object or just its name.
+ */
+export function pod(ns: string, name: string, of: Obj | { taskRun: Obj | string; pipelineRun?: Obj | string; pipelineTask?: string }): Obj {
+  const tr = 'metadata' in of ? of : runOf(ns, of);
   const trLabels = tr.metadata['labels'] as Record<string, string>;
   const labels: Record<string, string> = { ...MANAGED, 'tekton.dev/taskRun': String(tr.metadata['name']), 'tekton.dev/taskRunUID': String(tr.metadata['uid']), 'tekton.dev/task': trLabels['tekton.dev/task'] ?? '' };
   for (const l of ['tekton.dev/pipelineRun', 'tekton.dev/pipelineRunUID', 'tekton.dev/pipelineTask', 'tekton.dev/pipeline', 'tekton.dev/memberOf']) {

@@ -149,12 +149,14 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     const shown = view(resource, current);
     let patched: Obj;
+    if (ct !== 'application/merge-patch+json' && ct !== 'application/json-patch+json') {
+      return sendStatus(res, 415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}`);
+    }
+    // A body that is not a patch of that type is a bad request; one that does not apply is unprocessable.
+    if (ct === 'application/json-patch+json' && !Array.isArray(body)) return sendStatus(res, 400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+    if (ct === 'application/merge-patch+json' && (typeof body !== 'object' || body === null || Array.isArray(body))) return sendStatus(res, 400, 'a merge patch of an object must be a JSON object');
     try {
-      if (ct === 'application/merge-patch+json') {
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('a merge patch of an object must be a JSON object');
-        patched = mergePatch(shown, body) as Obj;
-      } else if (ct === 'application/json-patch+json') patched = jsonPatch(shown, body as []) as Obj;
-      else return sendStatus(res, 415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}`);
+      patched = (ct === 'application/merge-patch+json' ? mergePatch(shown, body) : jsonPatch(shown, body as [])) as Obj;
     } catch (err) {
       return sendStatus(res, 422, (err as Error).message);
     }
