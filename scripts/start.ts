@@ -19,22 +19,29 @@ import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { loadForwarderConfig } from '../forwarder/config.js';
+import { ingestToken } from '../functions/ingest/token.js';
 import { startForwarder, type Forwarder } from '../forwarder/start.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
 
-/** Tokens generated once and kept with the local data, so a restart keeps working URLs. */
-async function localTokens(config: Config): Promise<{ ingest: string; query: string }> {
+/**
+ * The local tokens. Generated once and kept with the local data, so a restart keeps working
+ * URLs, unless configured: INGEST_TOKEN or INGEST_TOKEN_FILE; QUERY_TOKEN, or no generated
+ * query token at all when QUERY_TOKENS_FILE or QUERY_AUTH_MODE=kubernetes decide who reads.
+ */
+async function localTokens(config: Config): Promise<{ ingest: string; query: string | undefined }> {
   const file = path.join(DATA_DIR, 'tokens.json');
   let saved: { ingest?: string; query?: string } = {};
   if (existsSync(file)) saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
-  const tokens = {
-    ingest: config.INGEST_TOKEN ?? saved.ingest ?? `ing_${randomBytes(18).toString('base64url')}`,
-    query: config.QUERY_TOKEN ?? saved.query ?? `qry_${randomBytes(18).toString('base64url')}`,
-  };
+  saved.ingest ??= `ing_${randomBytes(18).toString('base64url')}`;
+  saved.query ??= `qry_${randomBytes(18).toString('base64url')}`;
   await mkdir(DATA_DIR, { recursive: true });
-  await writeFile(file, JSON.stringify({ ingest: saved.ingest ?? tokens.ingest, query: saved.query ?? tokens.query }, null, 2), { mode: 0o600 });
-  return tokens;
+  await writeFile(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  const queryDecidedElsewhere = config.QUERY_AUTH_MODE === 'kubernetes' || config.QUERY_TOKENS_FILE !== undefined;
+  return {
+    ingest: config.INGEST_TOKEN !== undefined || config.INGEST_TOKEN_FILE !== undefined ? ingestToken(config) : saved.ingest,
+    query: config.QUERY_TOKEN ?? (queryDecidedElsewhere ? undefined : saved.query),
+  };
 }
 
 async function loadSample(url: string, token: string): Promise<void> {
@@ -73,7 +80,8 @@ async function main(): Promise<void> {
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
   await migrate(pool);
   const tokens = await localTokens(config);
-  config = { ...config, INGEST_TOKEN: tokens.ingest, QUERY_TOKEN: tokens.query };
+  if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
+  config = { ...config, QUERY_TOKEN: tokens.query };
   const fns = await buildFunctions(config, pool);
   const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
 
@@ -88,12 +96,14 @@ async function main(): Promise<void> {
   }
 
   const api = `${url}/apis/results.tekton.dev/v1alpha2/parents`;
+  const queryToken =
+    tokens.query ?? (config.QUERY_AUTH_MODE === 'kubernetes' ? '<your Kubernetes token>' : '<a token from QUERY_TOKENS_FILE>');
   const lines = [
     '',
     'tekton-events is running',
     `  database     ${embedded ? `embedded Postgres, data in ${path.relative(process.cwd(), embedded.dataDir) || embedded.dataDir}` : 'DATABASE_URL'}`,
     `  ingest       POST ${url}/ingest        token: ${tokens.ingest}`,
-    `  query API    ${api}        token: ${tokens.query}`,
+    `  query API    ${api}        token: ${queryToken}`,
     `  health       ${url}/healthz`,
     cluster
       ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events`
@@ -102,8 +112,8 @@ async function main(): Promise<void> {
         : '',
     '',
     'Try:',
-    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
-    `  curl -s -H 'Authorization: Bearer ${tokens.query}' ${api}/-/results/-/records`,
+    `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
+    `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/-/results/-/records`,
     '',
     `Ctrl-C stops it; the data stays in ${path.relative(process.cwd(), DATA_DIR) || DATA_DIR}/ for next time.`,
     '',
