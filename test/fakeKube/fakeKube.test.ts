@@ -130,12 +130,13 @@ describe('the fake API server under client-node informers', () => {
   });
 
   it('makes an informer relist, without an error, after expireWatches() ends its watch with 410 Gone', async () => {
-    kube.create('taskruns', taskRun('ci', 'a'));
+    const a = kube.create('taskruns', taskRun('ci', 'a'));
+    const before = String(a.metadata['resourceVersion']);
     const { lw, seen, errors } = taskRunInformer();
     await lw.start();
     await until(() => seen.length === 1, 'the first list');
     expect(lists('/apis/tekton.dev/v1/taskruns')).toBe(1);
-    const before = kube.resourceVersion();
+    kube.create('pods', pod('ci', 'p', { taskRun: 'x' }));
     kube.expireWatches();
     kube.create('taskruns', taskRun('ci', 'b'));
     kube.remove('taskruns', 'ci', 'a');
@@ -153,6 +154,21 @@ describe('the fake API server under client-node informers', () => {
     const exact = await fetch(`${kube.url}/apis/tekton.dev/v1/taskruns?resourceVersion=${before}&resourceVersionMatch=Exact`);
     expect(exact.status).toBe(410);
     expect(await exact.json()).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    await lw.stop();
+  });
+
+  it('lets an informer watch again after one relist when nothing was written since expireWatches()', async () => {
+    kube.create('taskruns', taskRun('ci', 'a'));
+    const { lw, seen, errors } = taskRunInformer();
+    await lw.start();
+    await until(() => watchesOf('/apis/tekton.dev/v1/taskruns') === 1, 'the first watch');
+    kube.expireWatches();
+    await until(() => watchesOf('/apis/tekton.dev/v1/taskruns') === 2, 'the watch after the relist');
+    kube.create('taskruns', taskRun('ci', 'b'));
+    await until(() => seen.length === 2, 'the new object from the watch');
+    expect(lists('/apis/tekton.dev/v1/taskruns')).toBe(2);
+    expect(watchesOf('/apis/tekton.dev/v1/taskruns')).toBe(2);
+    expect(errors).toEqual([]);
     await lw.stop();
   });
 
@@ -215,12 +231,24 @@ describe('the fake API server under client-node informers', () => {
     kube.create('taskruns', taskRun('ci', 'one'));
     kube.bookmarks(true, 20);
     const seen: Record<string, string[]> = { asked: [], notAsked: [] };
+    const bookmarkRvs: string[] = [];
     const w = new Watch(kube.kubeConfig());
-    const asked = await w.watch('/apis/tekton.dev/v1/taskruns', { allowWatchBookmarks: true }, (type) => seen['asked']!.push(type), () => undefined);
+    const asked = await w.watch(
+      '/apis/tekton.dev/v1/taskruns',
+      { allowWatchBookmarks: true },
+      (type, o: KubernetesObject) => {
+        seen['asked']!.push(type);
+        if (type === 'BOOKMARK') bookmarkRvs.push(o.metadata!.resourceVersion!);
+      },
+      () => undefined,
+    );
     const notAsked = await w.watch('/apis/tekton.dev/v1/taskruns', {}, (type) => seen['notAsked']!.push(type), () => undefined);
     await until(() => seen['asked']!.filter((t) => t === 'BOOKMARK').length >= 2, 'bookmarks');
     expect(seen['asked']![0]).toBe('ADDED');
     expect(seen['notAsked']).toEqual(['ADDED']);
+    kube.create('pods', pod('ci', 'p', { taskRun: 'x' }));
+    const rv = kube.resourceVersion();
+    await until(() => bookmarkRvs.at(-1) === rv, 'a bookmark with the resourceVersion of the latest write (of any resource)');
     asked.abort();
     notAsked.abort();
   });

@@ -96,10 +96,13 @@ export class Store {
     return this.history.filter((c) => c.rv > from && c.storage === storage);
   }
 
-  /** Forgets all history: every resourceVersion handed out so far is too old from now on. */
+  /**
+   * Forgets all history, as etcd compaction at the latest revision does: every older
+   * resourceVersion is too old from now on, while a list taken now can still be watched from.
+   */
   compact(): void {
     this.history = [];
-    this.oldestResumable = this.rv + 1;
+    this.oldestResumable = this.rv;
   }
 
   private record(change: Change): void {
