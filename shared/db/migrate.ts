@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { checkout } from './pool.js';
 import { logger } from '../log.js';
 
 /** Arbitrary constant: the advisory lock key all migration runners agree on. */
@@ -51,33 +52,33 @@ export async function appliedVersions(client: pg.ClientBase): Promise<number[]> 
 /** Applies every pending migration; returns the versions it applied. */
 export async function migrate(pool: pg.Pool, dir = sqlDir()): Promise<number[]> {
   const migrations = await loadMigrations(dir);
-  const client = await pool.connect();
   const applied: number[] = [];
-  try {
-    await client.query({ text: 'select pg_advisory_lock($1)', values: [MIGRATION_LOCK_KEY] });
-    await client.query(`create table if not exists schema_migrations (
-      version integer primary key,
-      file text not null,
-      applied_at timestamptz not null default now()
-    )`);
-    const done = new Set(await appliedVersions(client));
-    for (const m of migrations) {
-      if (done.has(m.version)) continue;
-      await client.query('begin');
-      try {
-        await client.query(m.sql);
-        await client.query({ text: 'insert into schema_migrations (version, file) values ($1, $2)', values: [m.version, m.file] });
-        await client.query('commit');
-      } catch (err) {
-        await client.query('rollback');
-        throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
+  await checkout(pool, async (client) => {
+    try {
+      await client.query({ text: 'select pg_advisory_lock($1)', values: [MIGRATION_LOCK_KEY] });
+      await client.query(`create table if not exists schema_migrations (
+        version integer primary key,
+        file text not null,
+        applied_at timestamptz not null default now()
+      )`);
+      const done = new Set(await appliedVersions(client));
+      for (const m of migrations) {
+        if (done.has(m.version)) continue;
+        await client.query('begin');
+        try {
+          await client.query(m.sql);
+          await client.query({ text: 'insert into schema_migrations (version, file) values ($1, $2)', values: [m.version, m.file] });
+          await client.query('commit');
+        } catch (err) {
+          await client.query('rollback');
+          throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied.push(m.version);
+        logger.info({ migration: m.file }, 'applied migration');
       }
-      applied.push(m.version);
-      logger.info({ migration: m.file }, 'applied migration');
+    } finally {
+      await client.query({ text: 'select pg_advisory_unlock($1)', values: [MIGRATION_LOCK_KEY] }).catch(() => undefined);
     }
-  } finally {
-    await client.query({ text: 'select pg_advisory_unlock($1)', values: [MIGRATION_LOCK_KEY] }).catch(() => undefined);
-    client.release();
-  }
+  });
   return applied;
 }

@@ -18,21 +18,40 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
+/**
+ * Checks a client out for several statements. pg-pool removes its error listener from a
+ * checked-out client, and a connection lost between two statements (a database restart)
+ * then emits an 'error' nobody hears, which ends the process. This listens for it; the
+ * failure still reaches the caller through the next query.
+ */
+export async function checkout<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+    logger.warn({ err }, 'database connection lost while checked out');
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
+}
+
 /** Runs `fn` in one transaction on one client: committed if it returns, rolled back if it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
+  return checkout(pool, async (client) => {
     await client.query('begin');
-    const out = await fn(client);
-    await client.query('commit');
-    return out;
-  } catch (err) {
-    await client.query('rollback').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+    try {
+      const out = await fn(client);
+      await client.query('commit');
+      return out;
+    } catch (err) {
+      // A rollback on a broken connection fails too; the original error is the one to report.
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    }
+  });
 }
