@@ -172,6 +172,21 @@ describe('the fake API server under client-node informers', () => {
     await lw.stop();
   });
 
+  it('compacts history beyond historyLimit: a watch from before it gets 410, one from within it the replay', async () => {
+    const small = await startFakeKube({ historyLimit: 2 });
+    try {
+      const rvs = ['a', 'b', 'c'].map((n) => String(small.create('taskruns', taskRun('ci', n)).metadata['resourceVersion']));
+      const first = async (rv: string) => {
+        const res = await fetch(`${small.url}/apis/tekton.dev/v1/taskruns?watch=1&resourceVersion=${rv}&timeoutSeconds=1`);
+        return JSON.parse((await res.text()).split('\n')[0]!) as { type: string; object: { code?: number; metadata?: { name: string } } };
+      };
+      expect(await first(String(Number(rvs[0]) - 1))).toMatchObject({ type: 'ERROR', object: { code: 410 } });
+      expect(await first(rvs[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'b' } } });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('stops an informer for good with an error when its watch connection is reset', async () => {
     const { lw, errors } = taskRunInformer();
     await lw.start();

@@ -38,7 +38,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { RESOURCES, parsePath, toStored, view, type Resource } from './resources.js';
 import { SelectorError, fieldSelector, labelSelector } from './selectors.js';
 import { jsonEqual, jsonPatch, mergePatch } from './patch.js';
@@ -47,6 +47,8 @@ import { Watches } from './watch.js';
 import { Lists } from './list.js';
 import { Reviews, type Rule, type User } from './reviews.js';
 import { REASONS, sendJson, sendStatus } from './status.js';
+import { discovery } from './discovery.js';
+import { kubeConfigFor, kubeconfigYaml } from './kubeconfig.js';
 
 export type { Resource } from './resources.js';
 
@@ -92,7 +94,6 @@ const PATCHABLE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
 /** Resources with a status subresource: a write to the main resource keeps the stored status. */
 const STATUS_SUBRESOURCE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
 const PATCH_TYPES = 'application/json-patch+json, application/merge-patch+json';
-const FAKE_TOKEN = 'fake-admin-token';
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -101,26 +102,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const qualified = (r: Resource) => (RESOURCES[r].group ? `${RESOURCES[r].plural}.${RESOURCES[r].group}` : RESOURCES[r].plural);
-
-function discovery(p: string): unknown {
-  const groups = ['events.k8s.io', 'tekton.dev', 'authentication.k8s.io', 'authorization.k8s.io'];
-  if (p === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' };
-  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
-  if (p === '/apis') {
-    const v = (name: string) => ({ groupVersion: `${name}/v1`, version: 'v1' });
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((name) => ({ name, versions: [v(name)], preferredVersion: v(name) })) };
-  }
-  const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(p);
-  if (!m) return undefined;
-  const group = m[1] ?? '';
-  const resources = Object.values(RESOURCES)
-    .filter((i) => i.group === group)
-    .map((i) => ({ name: i.plural, singularName: i.kind.toLowerCase(), namespaced: true, kind: i.kind, verbs: PATCHABLE.has(i.plural as Resource) ? ['get', 'list', 'patch', 'watch'] : ['get', 'list', 'watch'] }));
-  if (group === 'authentication.k8s.io') resources.push({ name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] });
-  if (group === 'authorization.k8s.io') resources.push({ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] });
-  if (group !== '' && !groups.includes(group)) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/v1` : 'v1', resources };
-}
 
 export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
   // The store publishes each write to the open watches synchronously, in resourceVersion order.
@@ -256,38 +237,8 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   return {
     url,
     requests,
-    kubeConfig() {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
-        users: [{ name: 'fake', token: FAKE_TOKEN }],
-        contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-        currentContext: 'fake',
-      });
-      return kc;
-    },
-    async writeKubeconfig(path) {
-      const lines = [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: fake',
-        '  cluster:',
-        `    server: ${url}`,
-        '    insecure-skip-tls-verify: true',
-        'users:',
-        '- name: fake',
-        '  user:',
-        `    token: ${FAKE_TOKEN}`,
-        'contexts:',
-        '- name: fake',
-        '  context:',
-        '    cluster: fake',
-        '    user: fake',
-        'current-context: fake',
-      ];
-      await writeFile(path, lines.join('\n') + '\n');
-    },
+    kubeConfig: () => kubeConfigFor(url),
+    writeKubeconfig: (path) => writeFile(path, kubeconfigYaml(url)),
     create(r, obj) {
       const o = existing(r, obj);
       if (store.get(RESOURCES[r].storage, o.metadata['namespace'], o.metadata['name'])) {
