@@ -71,7 +71,7 @@ const FIELDS = {
   'cluster-name': ['CLUSTER_NAME', z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, '1-63 letters, digits, ".", "_" or "-"'), 'default'],
   'batch-size': ['BATCH_SIZE', int(1, 1000), '100'],
   'flush-interval': ['FLUSH_INTERVAL', duration, '200ms'],
-  'buffer-size': ['BUFFER_SIZE', int(10, 1_000_000), '5000'],
+  'buffer-size': ['BUFFER_SIZE', int(10, 1_000_000), '2000'],
   'send-concurrency': ['SEND_CONCURRENCY', int(1, 32), '2'],
   'link-wait': ['LINK_WAIT', duration, '30s'],
   'cache-size': ['CACHE_SIZE', int(100, 10_000_000), '10000'],

@@ -13,7 +13,7 @@ describe('loadForwarderConfig', () => {
       clusterName: 'default',
       batchSize: 100,
       flushIntervalMs: 200,
-      bufferSize: 5000,
+      bufferSize: 2000,
       eventsApi: 'events.k8s.io/v1',
       ceExtensions: {},
       port: 9090,
