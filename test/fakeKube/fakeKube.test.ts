@@ -98,6 +98,8 @@ describe('the fake API server under client-node informers', () => {
     expect(v1.items.map((e) => [e.reason, e.regarding?.name, e.note])).toEqual([['Scheduled', 'standalone-pod', 'Successfully assigned ci/standalone-pod to node-1']]);
     // The server sends strings; the typed list turns Time fields into Dates (watch events keep strings).
     expect(v1.items[0]!.metadata!.creationTimestamp).toBeInstanceOf(Date);
+    // …but not MicroTime: typed as Date, eventTime arrives as the string sent.
+    expect(v1.items[0]!.eventTime as unknown).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     const core = await kube.kubeConfig().makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'ci', fieldSelector: 'involvedObject.kind=TaskRun' });
     expect(core.items.map((e) => [e.reason, e.involvedObject.name, e.count])).toEqual([['Started', 'standalone', 1]]);
     // Each API refuses the other's field names, as the real server does.

@@ -6,8 +6,9 @@
  *   - watches replay history after a resourceVersion, then stream ADDED/MODIFIED/DELETED, and
  *     BOOKMARK when enabled and asked for (watch.ts);
  *   - after expireWatches(), open watches get an ERROR line with a 410 Expired Status (HTTP 200,
- *     as from the real server), resuming watches too; a list with resourceVersionMatch=Exact or
- *     a `continue` from before answers HTTP 410. client-node's ListWatch relists by itself;
+ *     as from the real server), and so does a watch resuming from an older resourceVersion; a
+ *     list with resourceVersionMatch=Exact or a `continue` from before answers HTTP 410.
+ *     client-node's ListWatch relists by itself on either;
  *   - dropWatches() resets the watch connections and failRequests() answers the next requests
  *     with a Status error: client-node's ListWatch emits 'error' and stops for good (it restarts
  *     only after 410), which is what the forwarder must handle;
@@ -27,13 +28,14 @@
  *   - kubeConfig() / writeKubeconfig() set `skipTLSVerify` / `insecure-skip-tls-verify: true`:
  *     client-node refuses a plain http:// server without it;
  *   - client-node 1.x sends every patch as application/json-patch+json unless told otherwise.
- *     A merge patch works like this (tested in fakeKube.test.ts):
+ *     A merge patch works like this (tested in fakeKubeApi.test.ts):
  *       import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
  *       await customObjectsApi.patchNamespacedCustomObject(
  *         { group: 'tekton.dev', version: 'v1', namespace, plural: 'taskruns', name, body: { metadata: { annotations: { k: v } } } },
  *         setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
  *   - list results of the typed clients (e.g. CoreV1Api.listPodForAllNamespaces) carry Date
- *     objects where watch events carry the strings this server sends.
+ *     objects for Time fields (creationTimestamp, lastTimestamp…) where watch events carry the
+ *     strings this server sends; MicroTime (eventTime) stays a string in both.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
