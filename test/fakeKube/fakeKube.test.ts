@@ -131,6 +131,23 @@ describe('the fake API server under client-node informers', () => {
     await Promise.all([pods.stop(), runs.lw.stop()]);
   });
 
+  it('shows a watch with a selector an object that enters it as ADDED and one that leaves it as DELETED', async () => {
+    const api = kube.kubeConfig().makeApiClient(CoreV1Api);
+    const inf = makeInformer(kube.kubeConfig(), '/api/v1/pods', () => api.listPodForAllNamespaces({ labelSelector: 'tekton.dev/taskRun' }), 'tekton.dev/taskRun');
+    const { seen } = observe(inf);
+    await inf.start();
+    type Pod = KubernetesObject & { status?: object };
+    const plain = kube.create<Pod>('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ci', labels: { app: 'x' } } });
+    const labelled = kube.update<Pod>('pods', { ...plain, metadata: { ...plain.metadata, labels: { 'tekton.dev/taskRun': 'tr' } } });
+    kube.update<Pod>('pods', { ...labelled, status: { phase: 'Running' } });
+    const unlabelled = kube.update<Pod>('pods', { ...labelled, metadata: { ...labelled.metadata, labels: {} } });
+    await until(() => seen.length === 3, 'three events');
+    expect(seen.map((s) => s.verb)).toEqual(['add', 'update', 'delete']);
+    expect(seen[2]!.rv).toBe(unlabelled.metadata!.resourceVersion);
+    expect(inf.list()).toEqual([]);
+    await inf.stop();
+  });
+
   it('makes an informer relist, without an error, after expireWatches() ends its watch with 410 Gone', async () => {
     const a = kube.create('taskruns', taskRun('ci', 'a'));
     const before = String(a.metadata['resourceVersion']);

@@ -17,6 +17,8 @@ export interface Change {
   storage: Storage;
   type: ChangeType;
   object: Obj;
+  /** the object before a MODIFIED change: a watch with selectors needs both (see watch.ts) */
+  prev?: Obj;
 }
 
 /** etcd orders keys `/registry/<resource>/<namespace>/<name>` bytewise; lists come in that order. */
@@ -74,7 +76,7 @@ export class Store {
       },
     };
     this.objects[storage].set(storageKey(stored.metadata['namespace'], stored.metadata['name']), stored);
-    this.record({ rv: this.rv, storage, type, object: stored });
+    this.record({ rv: this.rv, storage, type, object: stored, ...(prev && type === 'MODIFIED' ? { prev } : {}) });
     return stored;
   }
 

@@ -40,8 +40,8 @@ export class Watches {
   publish(change: Change): void {
     for (const w of this.open) {
       if (RESOURCES[w.resource].storage !== change.storage) continue;
-      const obj = w.visible(change.object);
-      if (obj) send(w.res, change.type, obj);
+      const line = seenBy(w, change);
+      if (line) send(w.res, line.type, line.object);
     }
   }
 
@@ -65,8 +65,8 @@ export class Watches {
         return;
       }
       for (const c of changes) {
-        const v = filter.visible(c.object);
-        if (v) send(res, c.type, v);
+        const line = seenBy(filter, c);
+        if (line) send(res, line.type, line.object);
       }
     }
     const timers: NodeJS.Timeout[] = [];
@@ -123,6 +123,20 @@ export class Watches {
       w.stop();
     }
   }
+}
+
+/**
+ * What a watch with selectors sees of a change, as the watch cache decides it: a modification
+ * that moves an object into the selection is ADDED, one that moves it out is DELETED (so a
+ * client's cache drops it), and one outside the selection before and after is not sent.
+ */
+function seenBy(w: WatchFilter, c: Change): { type: string; object: Obj } | undefined {
+  const now = w.visible(c.object);
+  if (c.type !== 'MODIFIED' || !c.prev) return now && { type: c.type, object: now };
+  const before = w.visible(c.prev);
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: now };
+  // Like the watch cache: the last state the watch could see, at the new resourceVersion.
+  return before && { type: 'DELETED', object: { ...before, metadata: { ...before.metadata, resourceVersion: c.object.metadata['resourceVersion'] } } };
 }
 
 function send(res: ServerResponse, type: string, object: unknown): void {
