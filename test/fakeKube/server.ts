@@ -216,7 +216,8 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendStatus(res, 500, (err as Error).message);
+      // A badly escaped path is the client's fault, as in the API server.
+      if (!res.headersSent) sendStatus(res, err instanceof URIError ? 400 : 500, (err as Error).message);
       else res.destroy();
     });
   });
