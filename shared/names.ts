@@ -15,9 +15,20 @@ export function resultName(parent: string, resultUid: string): string {
   return `${parent}/results/${resultUid}`;
 }
 
+const recordIds = new Map<string, string>();
+const RECORD_ID_CACHE = 10_000;
+
 /** The record id of a run's EventList: UUID v3 (MD5) of `<run uid>eventlist` under the result uid. */
 export function eventListRecordId(resultUid: string, runUid: string): string {
-  return uuidv3(`${runUid}eventlist`, resultUid);
+  // Every event of a batch asks again for its run's id; an MD5 each time showed in profiles.
+  const key = `${resultUid}/${runUid}`;
+  let id = recordIds.get(key);
+  if (id === undefined) {
+    id = uuidv3(`${runUid}eventlist`, resultUid);
+    if (recordIds.size >= RECORD_ID_CACHE) recordIds.clear();
+    recordIds.set(key, id);
+  }
+  return id;
 }
 
 export function recordName(parent: string, resultUid: string, recordId: string): string {
