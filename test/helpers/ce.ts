@@ -152,3 +152,22 @@ export function eventList(record: { data: { value: string } }): { kind: string; 
 export async function jsonOf(res: Response): Promise<any> {
   return res.json();
 }
+
+/**
+ * One PipelineRun with one TaskRun per namespace, each with an Event, stored through `url`'s
+ * ingest function: the data the authorisation tests read back.
+ */
+export async function seedPipelineRuns(url: string, namespaces: string[]): Promise<Record<string, { pr: Run; tr: Run }>> {
+  const runs: Record<string, { pr: Run; tr: Run }> = {};
+  for (const ns of namespaces) {
+    const pr = newRun('PipelineRun', `pr-${ns}`);
+    const tr = newRun('TaskRun', `pr-${ns}-build`);
+    const res = await send(url, [
+      eventCe(storedEvent({ namespace: ns, regardingKind: 'PipelineRun', regardingName: pr.name }), pr, null, ns),
+      eventCe(storedEvent({ namespace: ns }), tr, pr, ns),
+    ]);
+    if (res.status !== 200) throw new Error(`seeding ${ns} failed: ${res.status} ${await res.text()}`);
+    runs[ns] = { pr, tr };
+  }
+  return runs;
+}

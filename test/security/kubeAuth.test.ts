@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KubeAuthorizer } from '../../functions/query/kubeAuth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { API, eventCe, newRun, send, storedEvent, type Run } from '../helpers/ce.js';
+import { API, seedPipelineRuns, type Run } from '../helpers/ce.js';
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 
 const GROUP = 'results.tekton.dev';
@@ -56,16 +56,8 @@ beforeAll(async () => {
   process.env['KUBECONFIG'] = kubeconfig;
   srv = await startTestServer({ QUERY_AUTH_MODE: 'kubernetes' });
 
-  for (const ns of ['team-a', 'team-b', 'team-c', 'team-d']) {
-    const pr = newRun('PipelineRun', `pr-${ns}`);
-    const tr = newRun('TaskRun', `pr-${ns}-build`);
-    const ces = [
-      eventCe(storedEvent({ namespace: ns, regardingKind: 'PipelineRun', regardingName: pr.name }), pr, null, ns),
-      eventCe(storedEvent({ namespace: ns }), tr, pr, ns),
-    ];
-    expect((await send(srv.url, ces)).status).toBe(200);
-    runs[ns] = pr;
-  }
+  const seeded = await seedPipelineRuns(srv.url, ['team-a', 'team-b', 'team-c', 'team-d']);
+  for (const [ns, { pr }] of Object.entries(seeded)) runs[ns] = pr;
 });
 
 afterAll(async () => {

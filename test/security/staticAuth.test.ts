@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../../shared/config.js';
 import { parseTokenFile } from '../../functions/query/staticAuth.js';
 import { buildAuthorizer } from '../../functions/runtime.js';
 import { startTestServer, QUERY_TOKEN, type TestServer } from '../helpers/server.js';
-import { API, eventCe, newRun, send, storedEvent, type Run } from '../helpers/ce.js';
+import { API, seedPipelineRuns, type Run } from '../helpers/ce.js';
 
 const TEAM_A = 'team-a-reader-token-000001';
 const TEAM_AB = 'team-ab-reader-token-00002';
@@ -50,16 +50,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   srv = await startTestServer({ QUERY_TOKENS_FILE: file });
-  for (const ns of ['team-a', 'team-b', 'team-c']) {
-    const pr = newRun('PipelineRun', `pr-${ns}`);
-    const tr = newRun('TaskRun', `pr-${ns}-build`);
-    const ces = [
-      eventCe(storedEvent({ namespace: ns, regardingKind: 'PipelineRun', regardingName: pr.name }), pr, null, ns),
-      eventCe(storedEvent({ namespace: ns }), tr, pr, ns),
-    ];
-    expect((await send(srv.url, ces)).status).toBe(200);
-    runs[ns] = { pr, tr };
-  }
+  Object.assign(runs, await seedPipelineRuns(srv.url, ['team-a', 'team-b', 'team-c']));
 });
 
 afterAll(async () => {
