@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     // The benchmark's worker thread is plain JavaScript run by Node itself.
     files: ['bench/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', fetch: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
   {
     languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['bench/*.mjs'] }, tsconfigRootDir: import.meta.dirname } },
