@@ -1,8 +1,9 @@
 /**
  * Stores one request's writes: all of them or none.
  *
- * Fast path: only Events, every list known — one statement, atomic on its own. Otherwise one
- * transaction creates the missing results and records, appends, and applies run statuses.
+ * Only Events: one statement, atomic on its own, that also creates the lists it does not find.
+ * With run statuses: one transaction creates the missing results and records, appends, and
+ * applies the statuses.
  * A deadlock or serialisation failure is retried on a fresh attempt.
  */
 import type pg from 'pg';
@@ -28,14 +29,18 @@ function sortedKeys(writes: Write[]): ListKey[] {
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
+/**
+ * A list was deleted (retention, DELETE of its result) while events were appended to it: a
+ * conflict, so writeBatch starts over and creates it again.
+ */
+function listDeleted(): Error {
+  return Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
+}
+
 async function writeInTransaction(client: pg.PoolClient, events: EventWrite[], statuses: StatusWrite[]): Promise<BatchOutcome> {
   const ids = await ensureLists(client, sortedKeys([...events, ...statuses]));
   const appended = await appendEvents(client, events);
-  if (!appended.ready) {
-    // A list was deleted (retention, DELETE of its result) between creating it and appending:
-    // a conflict, so writeBatch starts over and creates it again.
-    throw Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
-  }
+  if (!appended.ready) throw listDeleted();
   const changed = new Set(appended.changedRecords);
   const withIds = statuses
     .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))
@@ -57,8 +62,9 @@ async function writeOnce(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> 
   const events = writes.filter((w): w is EventWrite => w.kind === 'event');
   const statuses = writes.filter((w): w is StatusWrite => w.kind === 'status');
   if (statuses.length === 0) {
-    const fast = await appendEvents(pool, events);
-    if (fast.ready) return { changedRecords: fast.changedRecords.length };
+    const appended = await appendEvents(pool, events);
+    if (!appended.ready) throw listDeleted();
+    return { changedRecords: appended.changedRecords.length };
   }
   return inTransaction(pool, (client) => writeInTransaction(client, events, statuses));
 }

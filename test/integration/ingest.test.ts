@@ -273,6 +273,32 @@ describe('ingest', () => {
     expect(rows[0].orphans).toBe(0);
   });
 
+  it('re-creates a result deleted while a new TaskRun of it is first seen', async () => {
+    const pr = newRun('PipelineRun', 'deleted-under');
+    const first = newRun('TaskRun', 'deleted-under-a');
+    const second = newRun('TaskRun', 'deleted-under-b');
+    expect((await send(srv.url, [eventCe(storedEvent({}), first, pr)])).status).toBe(200);
+    // Hold the result's deletion open: the append of a new TaskRun finds the result, then waits
+    // on it when its new record goes in, and finds it gone once the deletion commits.
+    const deleter = await srv.db.pool.connect();
+    try {
+      await deleter.query('begin');
+      await deleter.query({ text: 'delete from results where name = $1', values: [pr.uid] });
+      const appending = send(srv.url, [eventCe(storedEvent({ reason: 'AfterDelete' }), second, pr)]);
+      await new Promise((r) => setTimeout(r, 300));
+      await deleter.query('commit');
+      expect((await appending).status).toBe(200);
+    } finally {
+      deleter.release();
+    }
+    expect((await itemsOf('ci', pr.uid, second.uid)).map((i) => i.reason)).toEqual(['AfterDelete']);
+    const { rows } = await srv.db.pool.query({
+      text: 'select count(*)::int as records from records rec join results r on r.id = rec.result_id where r.name = $1',
+      values: [pr.uid],
+    });
+    expect(rows[0].records).toBe(1);
+  });
+
   it('answers the CloudEvents webhook validation handshake', async () => {
     const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
     expect(res.status).toBe(200);
