@@ -3,14 +3,14 @@
  * 4xx means "do not retry" and names every bad event; 503 + Retry-After means "retry".
  */
 import type pg from 'pg';
-import { json, withProblems, type Handler } from '../../shared/http/core.js';
+import { json, withProblems, type CoreRequest, type Handler } from '../../shared/http/core.js';
 import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
 import { callerToken, tokenMatches, unauthorized } from '../../shared/http/auth.js';
 import { addLogContext, logger } from '../../shared/log.js';
 import { classifyPgError } from '../../shared/db/errors.js';
-import { writeBatch } from '../../shared/store/writeBatch.js';
+import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import type { Write } from '../../shared/store/types.js';
-import { readCloudEvents, type EventProblem } from './parse.js';
+import { readCloudEvents, type EventProblem, type Mode } from './parse.js';
 import { toWrite } from './toWrites.js';
 import { ALLOWED_METHODS, handshake } from './handshake.js';
 
@@ -30,6 +30,25 @@ function rejectProblems(problems: EventProblem[]): never {
   throw new HttpError(status, detail, { errors });
 }
 
+/**
+ * The request's CloudEvents, validated and made ready to store. Synchronous on purpose: the
+ * parsed events are garbage once it returns, so a request waiting on Postgres holds only the
+ * serialised batch (a burst of concurrent requests would otherwise keep megabytes of objects
+ * alive through every young-generation GC).
+ */
+function toBatch(req: CoreRequest): { mode: Mode; count: number; batch: PreparedBatch } {
+  const { mode, events, problems } = readCloudEvents(req);
+  const writes: Write[] = [];
+  for (const ce of events) {
+    const w = toWrite(ce, ce.pointer);
+    if (Array.isArray(w)) problems.push(...w);
+    else writes.push(w);
+  }
+  if (problems.length > 0) rejectProblems(problems);
+  if (events.length === 1) addLogContext({ ceId: events[0]!.id, ceSource: events[0]!.source });
+  return { mode, count: writes.length, batch: prepareBatch(writes) };
+}
+
 export function createIngestHandler(deps: IngestDeps): Handler {
   return withProblems(async (req) => {
     if (req.method === 'OPTIONS') return handshake(req);
@@ -40,21 +59,12 @@ export function createIngestHandler(deps: IngestDeps): Handler {
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
     if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
 
-    const { mode, events, problems } = readCloudEvents(req);
-    const writes: Write[] = [];
-    for (const ce of events) {
-      const w = toWrite(ce, ce.pointer);
-      if (Array.isArray(w)) problems.push(...w);
-      else writes.push(w);
-    }
-    if (problems.length > 0) rejectProblems(problems);
-    if (events.length === 1) addLogContext({ ceId: events[0]!.id, ceSource: events[0]!.source });
-
+    const { mode, count, batch } = toBatch(req);
     try {
-      const outcome = await writeBatch(deps.pool, writes);
-      logger.debug({ mode, events: writes.length, changed: outcome.changedRecords }, 'stored');
+      const outcome = await storeBatch(deps.pool, batch);
+      logger.debug({ mode, events: count, changed: outcome.changedRecords }, 'stored');
       // The webhook spec: a 2xx answer to a request that may carry ?access_token= is marked private.
-      return json(200, { accepted: writes.length }, { 'cache-control': 'private' });
+      return json(200, { accepted: count }, { 'cache-control': 'private' });
     } catch (err) {
       const kind = classifyPgError(err);
       if (kind === 'retry' || kind === 'conflict') {

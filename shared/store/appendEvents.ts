@@ -41,15 +41,61 @@ export interface AppendOutcome {
   changedRecords: string[];
 }
 
-export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWrite[]): Promise<AppendOutcome> {
+/**
+ * An append made ready to send: the lists it touches (distinct, sorted) and the statement's
+ * parameters, the events serialised once. It holds no parsed Event objects, so a request
+ * waiting on Postgres (or retrying) keeps a few strings alive rather than a tree of objects.
+ */
+export interface PreparedAppend {
+  keys: ListKey[];
+  values: unknown[];
+}
+
+export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined {
   const unique = newestPerKey(writes);
-  if (unique.length === 0) return { ready: true, changedRecords: [] };
+  if (unique.length === 0) return undefined;
   // Lists in one (sorted) order for every writer, so first sights of runs lock rows in that order.
   const byKey = new Map<string, ListKey>();
   for (const w of unique) byKey.set(listKeyString(w.list), w.list);
   const sorted = [...byKey.keys()].sort();
   const index = new Map(sorted.map((k, i) => [k, i + 1]));
   const keys = sorted.map((k) => byKey.get(k)!);
+  return {
+    keys,
+    values: [
+      keys.map((k) => k.parent),
+      keys.map((k) => k.resultUid),
+      keys.map((k) => k.resultRunKind),
+      keys.map((k) => k.resultRunName),
+      keys.map((k) => k.recordId),
+      keys.map((k) => k.runKind),
+      keys.map((k) => k.runName),
+      keys.map((k) => k.runUid),
+      // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
+      // once, not again inside an array literal, and Postgres parses it in one pass.
+      JSON.stringify(
+        unique.map((w) => ({
+          l: index.get(listKeyString(w.list))!,
+          k: w.key,
+          c: w.seriesCount,
+          ls: w.lastSeen,
+          rv: w.resourceVersion,
+          fs: w.firstSeen,
+          r: w.reason,
+          t: w.type,
+          e: w.event,
+        })),
+      ),
+    ],
+  };
+}
+
+export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWrite[]): Promise<AppendOutcome> {
+  return runAppend(db, prepareAppend(writes));
+}
+
+export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined): Promise<AppendOutcome> {
+  if (!prepared) return { ready: true, changedRecords: [] };
   let rows: { ready: boolean; changed: string[] | null }[];
   try {
     ({ rows } = await db.query<{ ready: boolean; changed: string[] | null }>({
@@ -145,31 +191,7 @@ export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWri
              select (select ok from ready) as ready,
                     (select array_agg(id) from touched_records) as changed,
                     (select count(*) from touched_results) as results`,
-      values: [
-        keys.map((k) => k.parent),
-        keys.map((k) => k.resultUid),
-        keys.map((k) => k.resultRunKind),
-        keys.map((k) => k.resultRunName),
-        keys.map((k) => k.recordId),
-        keys.map((k) => k.runKind),
-        keys.map((k) => k.runName),
-        keys.map((k) => k.runUid),
-        // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
-        // once, not again inside an array literal, and Postgres parses it in one pass.
-        JSON.stringify(
-          unique.map((w) => ({
-            l: index.get(listKeyString(w.list))!,
-            k: w.key,
-            c: w.seriesCount,
-            ls: w.lastSeen,
-            rv: w.resourceVersion,
-            fs: w.firstSeen,
-            r: w.reason,
-            t: w.type,
-            e: w.event,
-          })),
-        ),
-      ],
+      values: prepared.values,
     }));
   } catch (err) {
     // 23503 (foreign key): a result this statement found was deleted before its new record

@@ -12,7 +12,7 @@ import { classifyPgError } from '../db/errors.js';
 import { logger } from '../log.js';
 import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
 import { ensureLists } from './ensureLists.js';
-import { appendEvents } from './appendEvents.js';
+import { prepareAppend, runAppend, type PreparedAppend } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
 import { lockRows, touchRows } from './touchLists.js';
 
@@ -23,9 +23,22 @@ export interface BatchOutcome {
   changedRecords: number;
 }
 
-function sortedKeys(writes: Write[]): ListKey[] {
+/** A request's writes made ready to store: the Events serialised, the run statuses as they are. */
+export interface PreparedBatch {
+  events: PreparedAppend | undefined;
+  statuses: StatusWrite[];
+}
+
+export function prepareBatch(writes: Write[]): PreparedBatch {
+  return {
+    events: prepareAppend(writes.filter((w): w is EventWrite => w.kind === 'event')),
+    statuses: writes.filter((w): w is StatusWrite => w.kind === 'status'),
+  };
+}
+
+function sortedKeys(lists: ListKey[]): ListKey[] {
   const keys = new Map<string, ListKey>();
-  for (const w of writes) keys.set(listKeyString(w.list), w.list);
+  for (const k of lists) keys.set(listKeyString(k), k);
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
@@ -37,9 +50,9 @@ function listDeleted(): Error {
   return Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
 }
 
-async function writeInTransaction(client: pg.PoolClient, events: EventWrite[], statuses: StatusWrite[]): Promise<BatchOutcome> {
-  const ids = await ensureLists(client, sortedKeys([...events, ...statuses]));
-  const appended = await appendEvents(client, events);
+async function writeInTransaction(client: pg.PoolClient, { events, statuses }: PreparedBatch): Promise<BatchOutcome> {
+  const ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)]));
+  const appended = await runAppend(client, events);
   if (!appended.ready) throw listDeleted();
   const changed = new Set(appended.changedRecords);
   const withIds = statuses
@@ -58,21 +71,23 @@ async function writeInTransaction(client: pg.PoolClient, events: EventWrite[], s
   return { changedRecords: changed.size };
 }
 
-async function writeOnce(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
-  const events = writes.filter((w): w is EventWrite => w.kind === 'event');
-  const statuses = writes.filter((w): w is StatusWrite => w.kind === 'status');
-  if (statuses.length === 0) {
-    const appended = await appendEvents(pool, events);
+async function writeOnce(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
+  if (batch.statuses.length === 0) {
+    const appended = await runAppend(pool, batch.events);
     if (!appended.ready) throw listDeleted();
     return { changedRecords: appended.changedRecords.length };
   }
-  return inTransaction(pool, (client) => writeInTransaction(client, events, statuses));
+  return inTransaction(pool, (client) => writeInTransaction(client, batch));
 }
 
-export async function writeBatch(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
+export function writeBatch(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
+  return storeBatch(pool, prepareBatch(writes));
+}
+
+export async function storeBatch(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeOnce(pool, writes);
+      return await writeOnce(pool, batch);
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && classifyPgError(err) === 'conflict') {
         logger.debug({ err, attempt }, 'transaction conflict; retrying');
