@@ -12,6 +12,7 @@ import { bearerToken, json, withProblems, type Handler } from '../../shared/http
 import { HttpError } from '../../shared/http/problem.js';
 import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
 import { classifyPgError } from '../../shared/db/errors.js';
+import { unavailableOr } from '../../shared/http/unavailable.js';
 import { logger } from '../../shared/log.js';
 import { deleteExpiredBatch, storedRetentionDays, type DeletedBatch } from '../../shared/store/deleteExpired.js';
 
@@ -99,14 +100,7 @@ export function createCleanupHandler(deps: CleanupDeps): Handler {
       logger.info(report, 'cleanup done');
       return json(200, report);
     } catch (err) {
-      const kind = classifyPgError(err);
-      if (kind === 'retry' || kind === 'conflict') {
-        throw new HttpError(503, 'the event store is unavailable; retry later (batches already done stay done)', {
-          headers: { 'retry-after': '10' },
-          cause: err,
-        });
-      }
-      throw err;
+      throw unavailableOr(err, 'retry later (batches already done stay done)', 10);
     }
   });
 }

@@ -8,6 +8,7 @@ import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
 import { callerToken, tokenMatches, unauthorized } from '../../shared/http/auth.js';
 import { addLogContext, logger } from '../../shared/log.js';
 import { classifyPgError } from '../../shared/db/errors.js';
+import { unavailableOr } from '../../shared/http/unavailable.js';
 import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import type { Write } from '../../shared/store/types.js';
 import { readCloudEvents, type EventProblem, type Mode } from './parse.js';
@@ -66,17 +67,10 @@ export function createIngestHandler(deps: IngestDeps): Handler {
       // The webhook spec: a 2xx answer to a request that may carry ?access_token= is marked private.
       return json(200, { accepted: count }, { 'cache-control': 'private' });
     } catch (err) {
-      const kind = classifyPgError(err);
-      if (kind === 'retry' || kind === 'conflict') {
-        throw new HttpError(503, 'the event store is unavailable; nothing was stored, retry later', {
-          headers: { 'retry-after': '2' },
-          cause: err,
-        });
-      }
-      if (kind === 'bad-input') {
+      if (classifyPgError(err) === 'bad-input') {
         throw new HttpError(400, `the event store refused the data: ${(err as Error).message}`, { cause: err });
       }
-      throw err;
+      throw unavailableOr(err, 'nothing was stored, retry later', 2);
     }
   });
 }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { callerToken } from '../../shared/http/auth.js';
-import { classifyPgError } from '../../shared/db/errors.js';
+import { unavailableOr } from '../../shared/http/unavailable.js';
 import { listResults, getResult, deleteResult } from '../../shared/store/queryResults.js';
 import { listRecords, getRecord } from '../../shared/store/queryRecords.js';
 import type { ListOptions } from '../../shared/store/listing.js';
@@ -95,10 +95,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
         }
       }
     } catch (err) {
-      if (!(err instanceof HttpError) && classifyPgError(err) === 'retry') {
-        throw new HttpError(503, 'the event store is unavailable, retry later', { headers: { 'retry-after': '2' }, cause: err });
-      }
-      throw err;
+      throw unavailableOr(err, 'retry later', 2);
     }
   });
 }
