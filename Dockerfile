@@ -43,5 +43,7 @@ ENTRYPOINT ["node", "node_modules/@google-cloud/functions-framework/build/src/ma
 CMD ["--target=query"]
 
 FROM runtime AS forwarder
+# V8 heap sized for the pod, not the node (forwarder/nodeOptions.ts says why; keep them equal)
+ENV NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=2"
 EXPOSE 9090
 ENTRYPOINT ["node", "dist/forwarder/main.js"]

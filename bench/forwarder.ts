@@ -24,6 +24,7 @@ import { loadConfig } from '../shared/config.js';
 import { startFakeKube, type FakeKube } from '../test/fakeKube/server.js';
 import { eventV1, pod, taskRun } from '../test/fakeKube/fixtures.js';
 import { benchDatabase, fmt, printTable, type Row } from './harness.js';
+import { FORWARDER_NODE_OPTIONS } from '../forwarder/nodeOptions.js';
 
 const INGEST = 'bench-ingest-token-0123456789';
 const QUERY = 'bench-query-token-0123456789';
@@ -100,13 +101,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/**
- * V8 heap settings for the forwarder's container: a capped old space and small semi-spaces make
- * V8 collect before it grows, where its defaults (sized for the machine, not the pod) let a
- * busy process's garbage reach hundreds of MB. The live heap stays near 50 MB (see README),
- * so 96 MB of old space leaves room for full caches and buffers.
- */
-export const FORWARDER_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=2';
 
 interface Stack {
   url: string;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigSchema, loadConfig } from '../../shared/config.js';
 import { loadForwarderConfig, USAGE } from '../../forwarder/config.js';
+import { FORWARDER_NODE_OPTIONS } from '../../forwarder/nodeOptions.js';
 
 // Manifests are arbitrary nested YAML; `any` keeps the walk readable.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -134,7 +135,10 @@ describe('deployment files', () => {
     expect(deployment!.doc.spec.replicas).toBe(1);
     const [container] = spec.containers;
     expect(container.image).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-forwarder:[\w.-]+$/);
-    const { env, secretRefs } = envOf(container);
+    const { env: containerEnv, secretRefs } = envOf(container);
+    // NODE_OPTIONS is read by Node, not the config: the heap settings the benchmark measures.
+    const { NODE_OPTIONS, ...env } = containerEnv;
+    expect(NODE_OPTIONS).toBe(FORWARDER_NODE_OPTIONS);
     for (const key of Object.keys(env)) expect(new Set([...FORWARDER_ENV, ...SHARED_ENV]), key).toContain(key);
     expect(secretRefs).toHaveProperty('SINK_TOKEN');
     const config = loadForwarderConfig([], env);
@@ -192,6 +196,8 @@ describe('deployment files', () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/index.js');
     expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/forwarder/main.js"]');
+    const forwarderStage = dockerfile.slice(dockerfile.indexOf('FROM runtime AS forwarder'));
+    expect(forwarderStage).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
   });
 
   it.skipIf(spawnSync('terraform', ['version']).error !== undefined)('keeps the Terraform module terraform fmt-clean', () => {
