@@ -13,7 +13,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Authorizer } from './query/access.js';
 import { allAccessEntry, loadTokenFile, TokenTableAuthorizer } from './query/staticAuth.js';
 import { KubeAuthorizer } from './query/kubeAuth.js';
-import { ingestToken } from './ingest/token.js';
+import { ingestTokens } from './ingest/token.js';
 import { listParents } from '../shared/store/listParents.js';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { logger } from '../shared/log.js';
@@ -35,7 +35,7 @@ export function poolFor(config: Config): pg.Pool {
 }
 
 export function buildIngest(config: Config, pool: pg.Pool): Handler {
-  return createIngestHandler({ pool, token: ingestToken(config) });
+  return createIngestHandler({ pool, tokens: ingestTokens(config) });
 }
 
 /** QUERY_AUTH_MODE: `static` (QUERY_TOKEN and/or QUERY_TOKENS_FILE) or `kubernetes` (TokenReview + SubjectAccessReview). */

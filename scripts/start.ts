@@ -19,7 +19,7 @@ import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { loadForwarderConfig } from '../forwarder/config.js';
-import { ingestToken } from '../functions/ingest/token.js';
+import { ingestTokens } from '../functions/ingest/token.js';
 import { startForwarder, type Forwarder } from '../forwarder/start.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
@@ -39,7 +39,7 @@ async function localTokens(config: Config): Promise<{ ingest: string; query: str
   await writeFile(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
   const queryDecidedElsewhere = config.QUERY_AUTH_MODE === 'kubernetes' || config.QUERY_TOKENS_FILE !== undefined;
   return {
-    ingest: config.INGEST_TOKEN !== undefined || config.INGEST_TOKEN_FILE !== undefined ? ingestToken(config) : saved.ingest,
+    ingest: config.INGEST_TOKEN !== undefined || config.INGEST_TOKEN_FILE !== undefined ? ingestTokens(config)[0]! : saved.ingest,
     query: config.QUERY_TOKEN ?? (queryDecidedElsewhere ? undefined : saved.query),
   };
 }

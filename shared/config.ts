@@ -18,7 +18,7 @@ export const ConfigSchema = z.object({
   INGEST_TOKEN: z.string().min(16, 'INGEST_TOKEN must be at least 16 characters').optional(),
   /** Bearer token for the query API in `static` mode without a token file: reads every namespace. */
   QUERY_TOKEN: z.string().min(16, 'QUERY_TOKEN must be at least 16 characters').optional(),
-  /** A file holding the ingest token (a mounted secret); used when INGEST_TOKEN is unset. */
+  /** A file holding the ingest token (a mounted secret), or one per line while rotating; used when INGEST_TOKEN is unset. */
   INGEST_TOKEN_FILE: z.string().min(1).optional(),
   /** How query callers are authorised: `static` (token table) or `kubernetes` (TokenReview + SubjectAccessReview). */
   QUERY_AUTH_MODE: z.enum(['static', 'kubernetes']).default('static'),

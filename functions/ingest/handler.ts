@@ -17,7 +17,8 @@ import { ALLOWED_METHODS, handshake } from './handshake.js';
 
 export interface IngestDeps {
   pool: pg.Pool;
-  token: string;
+  /** Every token accepted: one, or two while one is being rotated. */
+  tokens: string[];
 }
 
 function rejectProblems(problems: EventProblem[]): never {
@@ -58,7 +59,8 @@ export function createIngestHandler(deps: IngestDeps): Handler {
     }
     const token = callerToken(req, true);
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
-    if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
+    // Every token is compared, so the answer's timing does not tell which one was close.
+    if (!deps.tokens.map((t) => tokenMatches(token, t)).includes(true)) throw unauthorized('invalid token');
 
     const { mode, count, batch } = toBatch(req);
     try {

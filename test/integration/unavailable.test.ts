@@ -32,7 +32,7 @@ function problem(res: CoreResponse): { status: number; detail: string } {
 
 describe('event store unreachable', () => {
   it('ingest answers 503 with Retry-After and says nothing was stored', async () => {
-    const ingest = createIngestHandler({ pool, token: TOKEN });
+    const ingest = createIngestHandler({ pool, tokens: [TOKEN] });
     const ce = eventCe(storedEvent({}), newRun('TaskRun', 'down-build'), newRun('PipelineRun', 'down'));
     const res = await ingest(request('POST', '/ingest', [ce], 'application/cloudevents-batch+json'));
     expect(res.status).toBe(503);

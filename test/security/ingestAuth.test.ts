@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
-import { ingestToken } from '../../functions/ingest/token.js';
+import { ingestTokens } from '../../functions/ingest/token.js';
 import { startTestServer, INGEST_TOKEN, type TestServer } from '../helpers/server.js';
 import { eventCe, newRun, storedEvent } from '../helpers/ce.js';
 
@@ -138,15 +138,38 @@ describe('INGEST_TOKEN_FILE', () => {
     }
   });
 
+  it('accepts every token of a file with one per line, so a token can be rotated', async () => {
+    const file = path.join(dir, 'rotating');
+    const [next, old] = ['token-rotated-in-now-0000000002', 'token-being-rotated-out-000001'];
+    await writeFile(file, `${next}\r\n\n${old}\n`);
+    expect(ingestTokens({ INGEST_TOKEN_FILE: file })).toEqual([next, old]);
+    const rotating = await startTestServer({ INGEST_TOKEN: '', INGEST_TOKEN_FILE: file });
+    try {
+      expect((await post(rotating.url, { authorization: `Bearer ${next}` })).status).toBe(200);
+      expect((await post(rotating.url, { authorization: `Bearer ${old}` })).status).toBe(200);
+      expect((await post(rotating.url, { authorization: `Bearer ${INGEST_TOKEN}` })).status).toBe(401);
+    } finally {
+      await rotating.close();
+    }
+  });
+
   it('fails at start for a missing or unusable file, or when both sources are set', async () => {
-    const short = path.join(dir, 'short');
-    await writeFile(short, 'abc\n');
-    const spaced = path.join(dir, 'spaced');
-    await writeFile(spaced, 'two tokens-on-one-line-here\n');
-    expect(() => ingestToken({ INGEST_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/cannot be read: ENOENT/);
-    expect(() => ingestToken({ INGEST_TOKEN_FILE: short })).toThrow(ConfigError);
-    expect(() => ingestToken({ INGEST_TOKEN_FILE: spaced })).toThrow(/one token/);
-    expect(() => ingestToken({ INGEST_TOKEN: INGEST_TOKEN, INGEST_TOKEN_FILE: short })).toThrow(/not both/);
-    expect(() => ingestToken({})).toThrow(/INGEST_TOKEN or INGEST_TOKEN_FILE/);
+    const write = async (name: string, text: string) => {
+      await writeFile(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const short = await write('short', 'abc\n');
+    const spaced = await write('spaced', 'two tokens-on-one-line-here\n');
+    const secondBad = await write('second-bad', 'a-good-token-0123456789\nshort\n');
+    const empty = await write('empty', '\n\n');
+    const many = await write('many', Array.from({ length: 9 }, (_, i) => `token-number-${i}-0123456789`).join('\n'));
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/cannot be read: ENOENT/);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: short })).toThrow(ConfigError);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: spaced })).toThrow(/line 1: .*without spaces/);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: secondBad })).toThrow(/line 2: a token must be at least 16 characters/);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: empty })).toThrow(/holds no token/);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: many })).toThrow(/holds 9 tokens; at most 8/);
+    expect(() => ingestTokens({ INGEST_TOKEN: INGEST_TOKEN, INGEST_TOKEN_FILE: short })).toThrow(/not both/);
+    expect(() => ingestTokens({})).toThrow(/INGEST_TOKEN or INGEST_TOKEN_FILE/);
   });
 });
