@@ -158,7 +158,7 @@ describe('deployment files', () => {
     expect(Object.keys(secret.stringData)).toContain(secretRefs['SINK_TOKEN']!.key);
   });
 
-  it('grants the forwarder exactly get/list/watch on events, pods and runs, and patch on runs only', async () => {
+  it('grants the forwarder exactly list/watch on events, pods and runs, and patch on runs only', async () => {
     const all = await docs('deploy/forwarder');
     const roles = all.filter((d) => d.doc.kind === 'ClusterRole' || d.doc.kind === 'Role');
     expect(roles).toHaveLength(1);
@@ -168,7 +168,7 @@ describe('deployment files', () => {
       expect(rule.nonResourceURLs).toBeUndefined();
       for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) granted.add(`${g}/${r}:${v}`);
     }
-    const read = ['get', 'list', 'watch'];
+    const read = ['list', 'watch'];
     const expected = [
       ...read.map((v) => `/events:${v}`),
       ...read.map((v) => `events.k8s.io/events:${v}`),
