@@ -17,7 +17,7 @@ import { ALLOWED_METHODS, handshake } from './handshake.js';
 
 export interface IngestDeps {
   pool: pg.Pool;
-  /** Every token accepted: one, or two while one is being rotated. */
+  /** Every token accepted: one, or more while one is being rotated (INGEST_TOKEN_FILE). */
   tokens: string[];
 }
 

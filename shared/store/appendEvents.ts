@@ -90,10 +90,6 @@ export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined 
   };
 }
 
-export async function appendEvents(db: pg.ClientBase | pg.Pool, writes: EventWrite[]): Promise<AppendOutcome> {
-  return runAppend(db, prepareAppend(writes));
-}
-
 export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined): Promise<AppendOutcome> {
   if (!prepared) return { ready: true, changedRecords: [] };
   let rows: { ready: boolean; changed: string[] | null }[];
