@@ -7,10 +7,9 @@
  * redelivery and late arrivals are harmless. Records that changed get a new update_time and
  * etag version; their results' update_time follows, to the second.
  *
- * It is one statement, so on its own (autocommit) it is atomic and costs one round trip, first
- * sight of a run included: the results and records it does not find are created in the same
- * statement. When a list it found is deleted before it could lock it (retention, DELETE of its
- * result) it writes no events and says so (`ready: false`); the caller then tries again.
+ * It is one statement: on its own (autocommit) it is atomic and costs one round trip. When a
+ * list does not exist (yet, or any more: retention, DELETE of its result) it writes nothing and
+ * says so (`ready: false`); the caller then creates the lists (createLists) and tries again.
  */
 import type pg from 'pg';
 import { listKeyString, type EventWrite, type ListKey } from './types.js';
@@ -35,7 +34,7 @@ export function newestPerKey(writes: EventWrite[]): EventWrite[] {
 }
 
 export interface AppendOutcome {
-  /** false: some list does not exist yet, and nothing was written */
+  /** false: some list does not exist (yet, or any more), and nothing was written */
   ready: boolean;
   /** records whose items changed */
   changedRecords: string[];
@@ -54,7 +53,6 @@ export interface PreparedAppend {
 export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined {
   const unique = newestPerKey(writes);
   if (unique.length === 0) return undefined;
-  // Lists in one (sorted) order for every writer, so first sights of runs lock rows in that order.
   const byKey = new Map<string, ListKey>();
   for (const w of unique) byKey.set(listKeyString(w.list), w.list);
   const sorted = [...byKey.keys()].sort();
@@ -65,12 +63,7 @@ export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined 
     values: [
       keys.map((k) => k.parent),
       keys.map((k) => k.resultUid),
-      keys.map((k) => k.resultRunKind),
-      keys.map((k) => k.resultRunName),
       keys.map((k) => k.recordId),
-      keys.map((k) => k.runKind),
-      keys.map((k) => k.runName),
-      keys.map((k) => k.runUid),
       // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
       // once, not again inside an array literal, and Postgres parses it in one pass.
       JSON.stringify(
@@ -92,109 +85,77 @@ export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined 
 
 export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined): Promise<AppendOutcome> {
   if (!prepared) return { ready: true, changedRecords: [] };
-  let rows: { ready: boolean; changed: string[] | null }[];
-  try {
-    ({ rows } = await db.query<{ ready: boolean; changed: string[] | null }>({
-      // Named, so each connection plans this statement once: planning costs more than running it.
-      name: 'append-events',
-      text: `with keys as (
-               select k.*, r.id as result_id, rec.id as record_id
-                 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                      with ordinality as k(parent, result_name, result_run_kind, result_run_name, record_name, run_kind, run_name, run_uid, i)
-                 left join results r on r.parent = k.parent and r.name = k.result_name
-                 left join records rec on rec.result_id = r.id and rec.name = k.record_name
-             ),
-             -- First sight of a run: its result and record are created here. 'do update' rather
-             -- than 'do nothing' because it returns the row a concurrent writer committed after
-             -- this statement's snapshot, and locks it. Keys arrive sorted, so writers lock in one order.
-             new_results as (
-               insert into results as r (parent, name, run_kind, run_name, annotations)
-               select distinct on (parent, result_name) parent, result_name, result_run_kind, result_run_name,
-                      jsonb_build_object(case result_run_kind when 'PipelineRun' then 'tekton.dev/pipelineRun' else 'tekton.dev/taskRun' end, result_run_name)
-                 from keys where result_id is null
-                order by parent, result_name
-               on conflict (parent, name) do update set run_kind = r.run_kind
-               returning r.id, r.parent, r.name
-             ),
-             new_records as (
-               insert into records as rec (result_id, parent, name, run_kind, run_name, run_uid)
-               select coalesce(k.result_id, nr.id), k.parent, k.record_name, k.run_kind, k.run_name, k.run_uid
-                 from keys k left join new_results nr on nr.parent = k.parent and nr.name = k.result_name
-                where k.record_id is null
-                order by 1, 3
-               on conflict (result_id, name) do update set run_kind = rec.run_kind
-               returning rec.id, rec.parent, rec.name, rec.result_id
-             ),
-             lists as (
-               select k.i, coalesce(k.record_id, n.id) as record_id, k.record_id is not null as found
-                 from keys k
-                 left join new_results nr on nr.parent = k.parent and nr.name = k.result_name
-                 left join new_records n on n.result_id = coalesce(k.result_id, nr.id) and n.name = k.record_name
-             ),
-             -- Each record row found is locked before its events go in, in one order for every
-             -- writer, so a record deleted meanwhile (retention, DELETE of its result) is seen as
-             -- gone rather than left with orphan events. 'no key update': the bump below needs no
-             -- more. Records created above are locked already.
-             locked as (
-               select id from records where id in (select record_id from lists where found) order by id for no key update
-             ),
-             ready as (
-               select bool_and(record_id is not null)
-                      and (select count(*) from locked) = count(distinct record_id) filter (where found) as ok
-                 from lists
-             ),
-             input as (
-               select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e
-                 from json_to_recordset($9::json)
-                      as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json)
-                 join lists l on l.i = e.l
-                where (select ok from ready)
-                order by l.record_id, e.k
-             ),
-             ins as (
-               insert into record_events as e
-                      (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event)
-               select * from input
-               on conflict (record_id, event_key) do update set
-                 series_count = excluded.series_count,
-                 last_seen = excluded.last_seen,
-                 resource_version = excluded.resource_version,
-                 first_seen = least(e.first_seen, excluded.first_seen),
-                 reason = excluded.reason,
-                 type = excluded.type,
-                 event = excluded.event
-               where (excluded.series_count, excluded.last_seen, excluded.resource_version)
-                   > (e.series_count, e.last_seen, e.resource_version)
-               returning record_id
-             ),
-             touched_records as (
-               update records r set update_time = now(), version = r.version + 1
-                where r.id in (select record_id from ins)
-               returning r.id, r.result_id
-             ),
-             -- A result's update_time follows its lists' activity to the second: every TaskRun of a
-             -- pipeline shares the result row, and bumping it on each append would serialise them all.
-             locked_results as (
-               select id from results
-                where id in (select result_id from touched_records) and update_time < now() - interval '1 second'
-                order by id for no key update
-             ),
-             touched_results as (
-               update results s set update_time = now(), version = s.version + 1
-                 from locked_results l where s.id = l.id
-               returning s.id
-             )
-             select (select ok from ready) as ready,
-                    (select array_agg(id) from touched_records) as changed,
-                    (select count(*) from touched_results) as results`,
-      values: prepared.values,
-    }));
-  } catch (err) {
-    // 23503 (foreign key): a result this statement found was deleted before its new record
-    // went in. Nothing was written; like any other list deleted meanwhile, try again.
-    if ((err as { code?: unknown }).code === '23503') return { ready: false, changedRecords: [] };
-    throw err;
-  }
+  const { rows } = await db.query<{ ready: boolean; changed: string[] | null }>({
+    // Named, so each connection plans this statement once: planning costs more than running it.
+    name: 'append-events',
+    text: `with lists as (
+             select k.i, rec.id as record_id, r.id as result_id
+               from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(parent, result_name, record_name, i)
+               left join results r on r.parent = k.parent and r.name = k.result_name
+               left join records rec on rec.result_id = r.id and rec.name = k.record_name
+           ),
+           -- Each record row is locked before its events go in, in one order for every writer
+           -- (and results after records, in one order too), so a record deleted meanwhile
+           -- (retention, DELETE of its result) is seen as gone rather than left with orphan
+           -- events. 'no key update': the bump below needs no more.
+           locked as (
+             select id from records where id in (select record_id from lists) order by id for no key update
+           ),
+           ready as (
+             select bool_and(record_id is not null) and (select count(*) from locked) = count(distinct record_id) as ok
+               from lists
+           ),
+           input as (
+             select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e
+               from json_to_recordset($4::json)
+                    as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json)
+               join lists l on l.i = e.l
+              where (select ok from ready)
+              order by l.record_id, e.k
+           ),
+           ins as (
+             insert into record_events as e
+                    (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event)
+             select * from input
+             on conflict (record_id, event_key) do update set
+               series_count = excluded.series_count,
+               last_seen = excluded.last_seen,
+               resource_version = excluded.resource_version,
+               first_seen = least(e.first_seen, excluded.first_seen),
+               reason = excluded.reason,
+               type = excluded.type,
+               event = excluded.event
+             where (excluded.series_count, excluded.last_seen, excluded.resource_version)
+                 > (e.series_count, e.last_seen, e.resource_version)
+             returning record_id
+           ),
+           changed as (
+             select distinct record_id from ins
+           ),
+           touched_records as (
+             update records r set update_time = now(), version = r.version + 1
+              where r.id in (select record_id from changed)
+             returning r.id
+           ),
+           -- A result's update_time follows its lists' activity to the second: every TaskRun of a
+           -- pipeline shares the result row, and bumping it on each append would serialise them all.
+           locked_results as (
+             select id from results
+              where id in (select l.result_id from lists l join changed c on c.record_id = l.record_id)
+                and update_time < now() - interval '1 second'
+              order by id for no key update
+           ),
+           touched_results as (
+             update results s set update_time = now(), version = s.version + 1
+               from locked_results l where s.id = l.id
+             returning s.id
+           )
+           select (select ok from ready) as ready,
+                  (select array_agg(record_id) from changed) as changed,
+                  (select count(*) from touched_records) as records,
+                  (select count(*) from touched_results) as results`,
+    values: prepared.values,
+  });
   const row = rows[0]!;
   return { ready: row.ready, changedRecords: row.changed ?? [] };
 }

@@ -8,18 +8,18 @@ import type pg from 'pg';
 type Table = 'records' | 'results';
 
 /**
- * Locks the rows in id order. `no key update`, not `update`: inserting an event row takes a
- * key-share lock on its record (the foreign key check), and `for update` would conflict with
- * the key-share locks of every concurrent appender: a deadlock per pair of them.
- * Only constant table names are interpolated.
+ * Locks the rows in id order, as appends lock theirs; returns how many exist to be locked.
+ * `no key update`, the lock appends take: enough to keep a row from being deleted or bumped
+ * meanwhile. Only constant table names are interpolated.
  */
-export async function lockRows(client: pg.ClientBase, table: Table, ids: Iterable<string>): Promise<void> {
+export async function lockRows(client: pg.ClientBase, table: Table, ids: Iterable<string>): Promise<number> {
   const list = [...new Set(ids)];
-  if (list.length === 0) return;
-  await client.query({
+  if (list.length === 0) return 0;
+  const { rowCount } = await client.query({
     text: `select id from ${table} where id = any($1::uuid[]) order by id for no key update`,
     values: [list],
   });
+  return rowCount ?? 0;
 }
 
 export async function touchRows(client: pg.ClientBase, table: Table, ids: Iterable<string>): Promise<void> {

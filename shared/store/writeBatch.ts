@@ -1,9 +1,9 @@
 /**
  * Stores one request's writes: all of them or none.
  *
- * Only Events: one statement, atomic on its own, that also creates the lists it does not find.
- * With run statuses: one transaction creates the missing results and records, appends, and
- * applies the statuses.
+ * Only Events: lists not yet known are created, then one statement, atomic on its own, appends
+ * every event. With run statuses: one transaction creates the missing results and records,
+ * appends, and applies the statuses.
  * A deadlock or serialisation failure is retried on a fresh attempt.
  */
 import type pg from 'pg';
@@ -12,6 +12,7 @@ import { classifyPgError } from '../db/errors.js';
 import { logger } from '../log.js';
 import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
 import { ensureLists } from './ensureLists.js';
+import { createLists } from './createLists.js';
 import { prepareAppend, runAppend, type PreparedAppend } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
 import { lockRows, touchRows } from './touchLists.js';
@@ -43,8 +44,9 @@ function sortedKeys(lists: ListKey[]): ListKey[] {
 }
 
 /**
- * A list was deleted (retention, DELETE of its result) while events were appended to it: a
- * conflict, so writeBatch starts over and creates it again.
+ * A list was missing when the events were appended (deleted by retention or a DELETE of its
+ * result, or created by another writer too late to be seen): a conflict, so storeBatch starts
+ * over and creates it.
  */
 function listDeleted(): Error {
   return Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
@@ -52,13 +54,17 @@ function listDeleted(): Error {
 
 async function writeInTransaction(client: pg.PoolClient, { events, statuses }: PreparedBatch): Promise<BatchOutcome> {
   const ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)]));
+  // Every record this transaction touches is locked in one round, in id order as appends lock
+  // theirs: locking the events' records and the statuses' records in two rounds deadlocked with
+  // concurrent appends. A record deleted since ensureLists found it is a conflict: start over.
+  const recordIds = new Set([...ids.values()].map((i) => i.recordId));
+  if ((await lockRows(client, 'records', recordIds)) < recordIds.size) throw listDeleted();
   const appended = await runAppend(client, events);
   if (!appended.ready) throw listDeleted();
   const changed = new Set(appended.changedRecords);
   const withIds = statuses
     .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))
     .sort((a, b) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0));
-  await lockRows(client, 'records', withIds.map((s) => s.recordId));
   const summaries: typeof withIds = [];
   for (const s of withIds) {
     if (await applyRunStatus(client, s.w, s)) summaries.push(s);
@@ -71,12 +77,41 @@ async function writeInTransaction(client: pg.PoolClient, { events, statuses }: P
   return { changedRecords: changed.size };
 }
 
-async function writeOnce(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
-  if (batch.statuses.length === 0) {
-    const appended = await runAppend(pool, batch.events);
-    if (!appended.ready) throw listDeleted();
-    return { changedRecords: appended.changedRecords.length };
+/** How many list keys a process remembers as existing, per pool. */
+const KNOWN_LISTS_MAX = 20_000;
+const knownLists = new WeakMap<pg.Pool, Set<string>>();
+
+function known(pool: pg.Pool): Set<string> {
+  let set = knownLists.get(pool);
+  if (!set) knownLists.set(pool, (set = new Set()));
+  return set;
+}
+
+/**
+ * Only Events: the lists this process has not yet seen exist are created first (one short
+ * statement), then the events are appended (one statement). Steady state: one round trip.
+ */
+async function appendOnly(pool: pg.Pool, events: PreparedAppend): Promise<BatchOutcome> {
+  const seen = known(pool);
+  const keys = events.keys.map(listKeyString);
+  if (!keys.every((k) => seen.has(k))) await createLists(pool, events.keys);
+  const appended = await runAppend(pool, events);
+  if (!appended.ready) {
+    // Created by a concurrent writer after createLists looked, or deleted since: start over.
+    for (const k of keys) seen.delete(k);
+    throw listDeleted();
   }
+  for (const k of keys) {
+    if (seen.has(k)) continue;
+    // Oldest first out: a Set iterates in insertion order.
+    if (seen.size >= KNOWN_LISTS_MAX) seen.delete(seen.values().next().value!);
+    seen.add(k);
+  }
+  return { changedRecords: appended.changedRecords.length };
+}
+
+async function writeOnce(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
+  if (batch.statuses.length === 0) return batch.events ? appendOnly(pool, batch.events) : { changedRecords: 0 };
   return inTransaction(pool, (client) => writeInTransaction(client, batch));
 }
 

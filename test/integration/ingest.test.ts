@@ -299,6 +299,70 @@ describe('ingest', () => {
     expect(rows[0].records).toBe(1);
   });
 
+  it('bumps a list a concurrent writer created after this append began', async () => {
+    const pr = newRun('PipelineRun', 'raced-first-sight');
+    const tr = newRun('TaskRun', 'raced-first-sight-build');
+    // Another writer creates the result and the record and holds them uncommitted: the append
+    // starts without seeing them, waits on them, and meets them once they commit.
+    const other = await srv.db.pool.connect();
+    try {
+      await other.query('begin');
+      const { rows } = await other.query({
+        text: `insert into results (parent, name, run_kind, run_name) values ('ci', $1, 'PipelineRun', $2) returning id`,
+        values: [pr.uid, pr.name],
+      });
+      await other.query({
+        text: `insert into records (result_id, parent, name, run_kind, run_name, run_uid) values ($1, 'ci', $2, 'TaskRun', $3, $4)`,
+        values: [rows[0].id, eventListRecordId(pr.uid, tr.uid), tr.name, tr.uid],
+      });
+      const appending = send(srv.url, [eventCe(storedEvent({ reason: 'Raced' }), tr, pr)]);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('commit');
+      expect((await appending).status).toBe(200);
+    } finally {
+      other.release();
+    }
+    const record = await query(srv.url, `/ci/results/${pr.uid}/records/${eventListRecordId(pr.uid, tr.uid)}`);
+    expect(eventList(record.body).items.map((i) => i.reason)).toEqual(['Raced']);
+    // Created at version 1 by the other writer, then changed by the append: the etag moved on.
+    expect(record.body.etag).toMatch(/-2$/);
+  });
+
+  it("moves a result's update_time and etag when a new TaskRun of it is first seen", async () => {
+    const pr = newRun('PipelineRun', 'second-task');
+    expect((await send(srv.url, [eventCe(storedEvent({}), newRun('TaskRun', 'second-task-a'), pr)])).status).toBe(200);
+    const before = (await query(srv.url, `/ci/results/${pr.uid}`)).body;
+    // A result's update_time moves at most once a second (many TaskRuns share it).
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await send(srv.url, [eventCe(storedEvent({}), newRun('TaskRun', 'second-task-b'), pr)])).status).toBe(200);
+    const after = (await query(srv.url, `/ci/results/${pr.uid}`)).body;
+    expect(after.etag).not.toBe(before.etag);
+    expect(Date.parse(after.update_time)).toBeGreaterThan(Date.parse(before.update_time));
+  });
+
+  it('applies a run status whose list is deleted while the status is being stored', async () => {
+    const pr = newRun('PipelineRun', 'status-deleted');
+    const tr = newRun('TaskRun', 'status-deleted-build');
+    expect((await send(srv.url, [eventCe(storedEvent({}), tr, pr)])).status).toBe(200);
+    const status = { reason: 'Succeeded', message: 'All Steps have completed executing', startTime: '2026-01-02T03:00:00Z', completionTime: '2026-01-02T03:01:00Z', steps: [] };
+    const deleter = await srv.db.pool.connect();
+    try {
+      await deleter.query('begin');
+      await deleter.query({ text: 'delete from results where name = $1', values: [pr.uid] });
+      // The store finds the list (the delete is not committed), then waits to lock it.
+      const storing = send(srv.url, [eventCe(storedEvent({ reason: 'Last' }), tr, pr), statusCe(tr, pr, status, 900)]);
+      await new Promise((r) => setTimeout(r, 300));
+      await deleter.query('commit');
+      expect((await storing).status).toBe(200);
+    } finally {
+      deleter.release();
+    }
+    const { rows } = await srv.db.pool.query({ text: 'select run_status from records where run_uid = $1', values: [tr.uid] });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].run_status.reason).toBe('Succeeded');
+    expect((await itemsOf('ci', pr.uid, tr.uid)).map((i) => i.reason)).toEqual(['Last']);
+  });
+
   it('answers the CloudEvents webhook validation handshake', async () => {
     const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
     expect(res.status).toBe(200);
