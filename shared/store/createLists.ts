@@ -4,6 +4,10 @@
  * appended, so its locks last milliseconds and the append statement never waits on a list a
  * concurrent writer is still creating.
  *
+ * Rows are inserted in the order of the list keys (listKeyString: namespace, result uid, record
+ * name, compared as code points, hence collate "C"), the order ensureLists inserts them in too,
+ * so two writers creating the same lists wait on each other instead of deadlocking.
+ *
  * A result created by a concurrent writer after this statement's snapshot is skipped (its
  * records with it), and a result deleted meanwhile fails the statement: either way the append
  * that follows finds a list missing and the caller comes back here.
@@ -22,11 +26,11 @@ export async function createLists(db: pg.ClientBase | pg.Pool, keys: ListKey[]):
              ),
              new_results as (
                insert into results (parent, name, run_kind, run_name, annotations)
-               select distinct on (parent, result_name) parent, result_name, result_run_kind, result_run_name,
+               select distinct on (parent collate "C", result_name collate "C") parent, result_name, result_run_kind, result_run_name,
                       jsonb_build_object(case result_run_kind when 'PipelineRun' then 'tekton.dev/pipelineRun' else 'tekton.dev/taskRun' end, result_run_name)
                  from k
                 where not exists (select 1 from results r where r.parent = k.parent and r.name = k.result_name)
-                order by parent, result_name
+                order by parent collate "C", result_name collate "C"
                on conflict (parent, name) do nothing
                returning id, parent, name
              ),
@@ -39,7 +43,7 @@ export async function createLists(db: pg.ClientBase | pg.Pool, keys: ListKey[]):
              select res.id, k.parent, k.record_name, k.run_kind, k.run_name, k.run_uid
                from k join res on res.parent = k.parent and res.name = k.result_name
               where not exists (select 1 from records rec where rec.result_id = res.id and rec.name = k.record_name)
-              order by 1, 3
+              order by k.parent collate "C", k.result_name collate "C", k.record_name collate "C"
              on conflict (result_id, name) do nothing`,
       values: [
         keys.map((k) => k.parent),

@@ -6,6 +6,9 @@
 import type pg from 'pg';
 import { listKeyString, type ListKey } from './types.js';
 
+/** A list was created but is gone when read back: deleted meanwhile (a conflict to retry). */
+export class ListsNotCreated extends Error {}
+
 export interface ListIds {
   resultId: string;
   recordId: string;
@@ -70,7 +73,7 @@ export async function ensureLists(client: pg.ClientBase, keys: ListKey[]): Promi
   const out = new Map<string, ListIds>();
   for (const k of keys) {
     const ids = found.get(listKeyString(k));
-    if (!ids?.resultId || !ids.recordId) throw new Error(`could not create the EventList of ${k.runKind} ${k.runName}`);
+    if (!ids?.resultId || !ids.recordId) throw new ListsNotCreated(`could not create the EventList of ${k.runKind} ${k.runName}`);
     out.set(listKeyString(k), { resultId: ids.resultId, recordId: ids.recordId });
   }
   return out;

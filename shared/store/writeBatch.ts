@@ -11,7 +11,7 @@ import { inTransaction } from '../db/pool.js';
 import { classifyPgError } from '../db/errors.js';
 import { logger } from '../log.js';
 import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
-import { ensureLists } from './ensureLists.js';
+import { ensureLists, ListsNotCreated, type ListIds } from './ensureLists.js';
 import { createLists } from './createLists.js';
 import { prepareAppend, runAppend, type PreparedAppend } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
@@ -53,12 +53,22 @@ function listDeleted(): Error {
 }
 
 async function writeInTransaction(client: pg.PoolClient, { events, statuses }: PreparedBatch): Promise<BatchOutcome> {
-  const ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)]));
-  // Every record this transaction touches is locked in one round, in id order as appends lock
-  // theirs: locking the events' records and the statuses' records in two rounds deadlocked with
-  // concurrent appends. A record deleted since ensureLists found it is a conflict: start over.
+  let ids: Map<string, ListIds>;
+  try {
+    ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)]));
+  } catch (err) {
+    // A result deleted between ensureLists finding it and creating a record under it (23503),
+    // or a list it created gone before it read it back: a conflict, start over.
+    if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listDeleted();
+    throw err;
+  }
+  // Every record, then every result, this transaction touches is locked in one round each, in
+  // id order, as appends lock theirs: locking in several rounds (events' records, statuses'
+  // records; bumped results, summarised results) deadlocked with concurrent appends. A record
+  // deleted since ensureLists found it is a conflict: start over.
   const recordIds = new Set([...ids.values()].map((i) => i.recordId));
   if ((await lockRows(client, 'records', recordIds)) < recordIds.size) throw listDeleted();
+  await lockRows(client, 'results', [...new Set([...ids.values()].map((i) => i.resultId))].sort());
   const appended = await runAppend(client, events);
   if (!appended.ready) throw listDeleted();
   const changed = new Set(appended.changedRecords);
