@@ -363,6 +363,26 @@ describe('ingest', () => {
     expect((await itemsOf('ci', pr.uid, tr.uid)).map((i) => i.reason)).toEqual(['Last']);
   });
 
+  it('deletes a result whose runs are still sending events, and every append still lands', async () => {
+    const pr = newRun('PipelineRun', 'busy-delete');
+    const trs = Array.from({ length: 4 }, (_, i) => newRun('TaskRun', `busy-delete-${i}`));
+    expect((await send(srv.url, trs.map((tr) => eventCe(storedEvent({}), tr, pr)))).status).toBe(200);
+    // Last touched a minute ago, so each append also bumps the result: appends then lock the
+    // records and the result, as the delete does.
+    await srv.db.pool.query({ text: `update results set update_time = now() - interval '1 minute' where name = $1`, values: [pr.uid] });
+    const appends = Array.from({ length: 40 }, (_, i) => send(srv.url, [eventCe(storedEvent({}), trs[i % 4]!, pr), eventCe(storedEvent({}), trs[(i + 1) % 4]!, pr)]));
+    const deletes = Array.from({ length: 3 }, (_, i) =>
+      new Promise((r) => setTimeout(r, 20 * i)).then(() => query(srv.url, `/ci/results/${pr.uid}`, { method: 'DELETE' })),
+    );
+    expect((await Promise.all(appends)).map((r) => r.status)).toEqual(Array(40).fill(200));
+    // Each delete finds the result (re-created by the appends) or answers 404; none fails.
+    for (const d of await Promise.all(deletes)) expect([200, 404]).toContain(d.status);
+    const { rows } = await srv.db.pool.query(
+      'select count(*)::int as orphans from record_events e where not exists (select 1 from records r where r.id = e.record_id)',
+    );
+    expect(rows[0].orphans).toBe(0);
+  });
+
   it('answers the CloudEvents webhook validation handshake', async () => {
     const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
     expect(res.status).toBe(200);
