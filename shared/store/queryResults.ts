@@ -1,6 +1,5 @@
 /** Reading and deleting results (SPEC §5). */
 import type pg from 'pg';
-import { inTransaction } from '../db/pool.js';
 import { classifyPgError } from '../db/errors.js';
 import { keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
 
@@ -40,23 +39,17 @@ export async function getResult(db: pg.ClientBase | pg.Pool, parent: string, nam
 }
 
 /**
- * Deletes a result; its records and their events go with it (on delete cascade). The records
- * are locked first, in id order, as appends lock them before the result: deleting a run that
- * is still sending events would otherwise deadlock with its appends. A conflict left (with a
- * status transaction) is retried.
+ * Deletes a result; its records and their events go with it (on delete cascade). A result whose
+ * runs are still sending events can deadlock with their appends (the delete locks the result,
+ * then its records; appends lock records, then the result). Locking the records first would
+ * need UPDATE on records, which the query role does not have; Postgres aborts one side of the
+ * deadlock instead, and the delete tries again.
  */
 export async function deleteResult(pool: pg.Pool, parent: string, name: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(pool, async (client) => {
-        await client.query({
-          text: `select rec.id from records rec join results r on r.id = rec.result_id
-                  where r.parent = $1 and r.name = $2 order by rec.id for update of rec`,
-          values: [parent, name],
-        });
-        const { rowCount } = await client.query({ text: 'delete from results where parent = $1 and name = $2', values: [parent, name] });
-        return (rowCount ?? 0) > 0;
-      });
+      const { rowCount } = await pool.query({ text: 'delete from results where parent = $1 and name = $2', values: [parent, name] });
+      return (rowCount ?? 0) > 0;
     } catch (err) {
       if (attempt < 3 && classifyPgError(err) === 'conflict') continue;
       throw err;
