@@ -9,56 +9,50 @@
  * so two writers creating the same lists wait on each other instead of deadlocking.
  *
  * A result created by a concurrent writer after this statement's snapshot is skipped (its
- * records with it), and a result deleted meanwhile fails the statement: either way the append
- * that follows finds a list missing and the caller comes back here.
+ * records with it), and a result deleted meanwhile fails the statement with 23503 (foreign
+ * key): either way a list is missing, and the caller retries.
  */
 import type pg from 'pg';
 import type { ListKey } from './types.js';
 
 export async function createLists(db: pg.ClientBase | pg.Pool, keys: ListKey[]): Promise<void> {
   if (keys.length === 0) return;
-  try {
-    await db.query({
-      name: 'create-lists',
-      text: `with k as (
-               select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                        as k(parent, result_name, result_run_kind, result_run_name, record_name, run_kind, run_name, run_uid)
-             ),
-             new_results as (
-               insert into results (parent, name, run_kind, run_name, annotations)
-               select distinct on (parent collate "C", result_name collate "C") parent, result_name, result_run_kind, result_run_name,
-                      jsonb_build_object(case result_run_kind when 'PipelineRun' then 'tekton.dev/pipelineRun' else 'tekton.dev/taskRun' end, result_run_name)
-                 from k
-                where not exists (select 1 from results r where r.parent = k.parent and r.name = k.result_name)
-                order by parent collate "C", result_name collate "C"
-               on conflict (parent, name) do nothing
-               returning id, parent, name
-             ),
-             res as (
-               select id, parent, name from new_results
-               union all
-               select r.id, r.parent, r.name from results r where (r.parent, r.name) in (select parent, result_name from k)
-             )
-             insert into records (result_id, parent, name, run_kind, run_name, run_uid)
-             select res.id, k.parent, k.record_name, k.run_kind, k.run_name, k.run_uid
-               from k join res on res.parent = k.parent and res.name = k.result_name
-              where not exists (select 1 from records rec where rec.result_id = res.id and rec.name = k.record_name)
-              order by k.parent collate "C", k.result_name collate "C", k.record_name collate "C"
-             on conflict (result_id, name) do nothing`,
-      values: [
-        keys.map((k) => k.parent),
-        keys.map((k) => k.resultUid),
-        keys.map((k) => k.resultRunKind),
-        keys.map((k) => k.resultRunName),
-        keys.map((k) => k.recordId),
-        keys.map((k) => k.runKind),
-        keys.map((k) => k.runName),
-        keys.map((k) => k.runUid),
-      ],
-    });
-  } catch (err) {
-    // 23503 (foreign key): a result this statement found was deleted before its new record went
-    // in. Nothing was written; the append finds the list missing and the caller tries again.
-    if ((err as { code?: unknown }).code !== '23503') throw err;
-  }
+  await db.query({
+    name: 'create-lists',
+    text: `with k as (
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                      as k(parent, result_name, result_run_kind, result_run_name, record_name, run_kind, run_name, run_uid)
+           ),
+           new_results as (
+             insert into results (parent, name, run_kind, run_name, annotations)
+             select distinct on (parent collate "C", result_name collate "C") parent, result_name, result_run_kind, result_run_name,
+                    jsonb_build_object(case result_run_kind when 'PipelineRun' then 'tekton.dev/pipelineRun' else 'tekton.dev/taskRun' end, result_run_name)
+               from k
+              where not exists (select 1 from results r where r.parent = k.parent and r.name = k.result_name)
+              order by parent collate "C", result_name collate "C"
+             on conflict (parent, name) do nothing
+             returning id, parent, name
+           ),
+           res as (
+             select id, parent, name from new_results
+             union all
+             select r.id, r.parent, r.name from results r where (r.parent, r.name) in (select parent, result_name from k)
+           )
+           insert into records (result_id, parent, name, run_kind, run_name, run_uid)
+           select res.id, k.parent, k.record_name, k.run_kind, k.run_name, k.run_uid
+             from k join res on res.parent = k.parent and res.name = k.result_name
+            where not exists (select 1 from records rec where rec.result_id = res.id and rec.name = k.record_name)
+            order by k.parent collate "C", k.result_name collate "C", k.record_name collate "C"
+           on conflict (result_id, name) do nothing`,
+    values: [
+      keys.map((k) => k.parent),
+      keys.map((k) => k.resultUid),
+      keys.map((k) => k.resultRunKind),
+      keys.map((k) => k.resultRunName),
+      keys.map((k) => k.recordId),
+      keys.map((k) => k.runKind),
+      keys.map((k) => k.runName),
+      keys.map((k) => k.runUid),
+    ],
+  });
 }

@@ -11,7 +11,7 @@ import { inTransaction } from '../db/pool.js';
 import { classifyPgError } from '../db/errors.js';
 import { logger } from '../log.js';
 import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
-import { ensureLists, ListsNotCreated, type ListIds } from './ensureLists.js';
+import { ensureLists, ListsNotCreated } from './ensureLists.js';
 import { createLists } from './createLists.js';
 import { prepareAppend, runAppend, type PreparedAppend } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
@@ -52,16 +52,17 @@ function listDeleted(): Error {
   return Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
 }
 
+/**
+ * A result deleted between finding it and creating a record under it (23503, foreign key), or
+ * a list missing when read back after creation: a conflict, start over.
+ */
+function deletedIsConflict(err: unknown): never {
+  if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listDeleted();
+  throw err;
+}
+
 async function writeInTransaction(client: pg.PoolClient, { events, statuses }: PreparedBatch): Promise<BatchOutcome> {
-  let ids: Map<string, ListIds>;
-  try {
-    ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)]));
-  } catch (err) {
-    // A result deleted between ensureLists finding it and creating a record under it (23503),
-    // or a list it created gone before it read it back: a conflict, start over.
-    if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listDeleted();
-    throw err;
-  }
+  const ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)])).catch(deletedIsConflict);
   // Every record, then every result, this transaction touches is locked in one round each, in
   // id order, as appends lock theirs: locking in several rounds (events' records, statuses'
   // records; bumped results, summarised results) deadlocked with concurrent appends. A record
@@ -104,7 +105,7 @@ function known(pool: pg.Pool): Set<string> {
 async function appendOnly(pool: pg.Pool, events: PreparedAppend): Promise<BatchOutcome> {
   const seen = known(pool);
   const keys = events.keys.map(listKeyString);
-  if (!keys.every((k) => seen.has(k))) await createLists(pool, events.keys);
+  if (!keys.every((k) => seen.has(k))) await createLists(pool, events.keys).catch(deletedIsConflict);
   const appended = await runAppend(pool, events);
   if (!appended.ready) {
     // Created by a concurrent writer after createLists looked, or deleted since: start over.
