@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventCe, eventList, jsonOf, newRun, query, send, statusCe, storedEvent, type SendMode } from '../helpers/ce.js';
 import { eventListRecordId } from '../../shared/names.js';
@@ -24,6 +25,24 @@ async function itemsOf(ns: string, resultUid: string, runUid: string) {
   const rec = await query(srv.url, `/${ns}/results/${resultUid}/records/${eventListRecordId(resultUid, runUid)}`);
   expect(rec.status).toBe(200);
   return eventList(rec.body).items;
+}
+
+/**
+ * Runs `setup` in a transaction held open while `request` starts, commits it 300 ms later, and
+ * returns the request's answer: a deterministic interleaving with a concurrent writer.
+ */
+async function whileHeld(setup: (client: pg.PoolClient) => Promise<unknown>, request: () => Promise<Response>): Promise<Response> {
+  const client = await srv.db.pool.connect();
+  try {
+    await client.query('begin');
+    await setup(client);
+    const pending = request();
+    await new Promise((r) => setTimeout(r, 300));
+    await client.query('commit');
+    return await pending;
+  } finally {
+    client.release();
+  }
 }
 
 describe('ingest', () => {
@@ -280,17 +299,11 @@ describe('ingest', () => {
     expect((await send(srv.url, [eventCe(storedEvent({}), first, pr)])).status).toBe(200);
     // Hold the result's deletion open: the append of a new TaskRun finds the result, then waits
     // on it when its new record goes in, and finds it gone once the deletion commits.
-    const deleter = await srv.db.pool.connect();
-    try {
-      await deleter.query('begin');
-      await deleter.query({ text: 'delete from results where name = $1', values: [pr.uid] });
-      const appending = send(srv.url, [eventCe(storedEvent({ reason: 'AfterDelete' }), second, pr)]);
-      await new Promise((r) => setTimeout(r, 300));
-      await deleter.query('commit');
-      expect((await appending).status).toBe(200);
-    } finally {
-      deleter.release();
-    }
+    const appended = await whileHeld(
+      (c) => c.query({ text: 'delete from results where name = $1', values: [pr.uid] }),
+      () => send(srv.url, [eventCe(storedEvent({ reason: 'AfterDelete' }), second, pr)]),
+    );
+    expect(appended.status).toBe(200);
     expect((await itemsOf('ci', pr.uid, second.uid)).map((i) => i.reason)).toEqual(['AfterDelete']);
     const { rows } = await srv.db.pool.query({
       text: 'select count(*)::int as records from records rec join results r on r.id = rec.result_id where r.name = $1',
@@ -304,24 +317,20 @@ describe('ingest', () => {
     const tr = newRun('TaskRun', 'raced-first-sight-build');
     // Another writer creates the result and the record and holds them uncommitted: the append
     // starts without seeing them, waits on them, and meets them once they commit.
-    const other = await srv.db.pool.connect();
-    try {
-      await other.query('begin');
-      const { rows } = await other.query({
-        text: `insert into results (parent, name, run_kind, run_name) values ('ci', $1, 'PipelineRun', $2) returning id`,
-        values: [pr.uid, pr.name],
-      });
-      await other.query({
-        text: `insert into records (result_id, parent, name, run_kind, run_name, run_uid) values ($1, 'ci', $2, 'TaskRun', $3, $4)`,
-        values: [rows[0].id, eventListRecordId(pr.uid, tr.uid), tr.name, tr.uid],
-      });
-      const appending = send(srv.url, [eventCe(storedEvent({ reason: 'Raced' }), tr, pr)]);
-      await new Promise((r) => setTimeout(r, 300));
-      await other.query('commit');
-      expect((await appending).status).toBe(200);
-    } finally {
-      other.release();
-    }
+    const appended = await whileHeld(
+      async (c) => {
+        const { rows } = await c.query({
+          text: `insert into results (parent, name, run_kind, run_name) values ('ci', $1, 'PipelineRun', $2) returning id`,
+          values: [pr.uid, pr.name],
+        });
+        await c.query({
+          text: `insert into records (result_id, parent, name, run_kind, run_name, run_uid) values ($1, 'ci', $2, 'TaskRun', $3, $4)`,
+          values: [rows[0].id, eventListRecordId(pr.uid, tr.uid), tr.name, tr.uid],
+        });
+      },
+      () => send(srv.url, [eventCe(storedEvent({ reason: 'Raced' }), tr, pr)]),
+    );
+    expect(appended.status).toBe(200);
     const record = await query(srv.url, `/ci/results/${pr.uid}/records/${eventListRecordId(pr.uid, tr.uid)}`);
     expect(eventList(record.body).items.map((i) => i.reason)).toEqual(['Raced']);
     // Created at version 1 by the other writer, then changed by the append: the etag moved on.
@@ -345,18 +354,12 @@ describe('ingest', () => {
     const tr = newRun('TaskRun', 'status-deleted-build');
     expect((await send(srv.url, [eventCe(storedEvent({}), tr, pr)])).status).toBe(200);
     const status = { reason: 'Succeeded', message: 'All Steps have completed executing', startTime: '2026-01-02T03:00:00Z', completionTime: '2026-01-02T03:01:00Z', steps: [] };
-    const deleter = await srv.db.pool.connect();
-    try {
-      await deleter.query('begin');
-      await deleter.query({ text: 'delete from results where name = $1', values: [pr.uid] });
-      // The store finds the list (the delete is not committed), then waits to lock it.
-      const storing = send(srv.url, [eventCe(storedEvent({ reason: 'Last' }), tr, pr), statusCe(tr, pr, status, 900)]);
-      await new Promise((r) => setTimeout(r, 300));
-      await deleter.query('commit');
-      expect((await storing).status).toBe(200);
-    } finally {
-      deleter.release();
-    }
+    // The store finds the list (the delete is not committed), then waits to lock it.
+    const stored = await whileHeld(
+      (c) => c.query({ text: 'delete from results where name = $1', values: [pr.uid] }),
+      () => send(srv.url, [eventCe(storedEvent({ reason: 'Last' }), tr, pr), statusCe(tr, pr, status, 900)]),
+    );
+    expect(stored.status).toBe(200);
     const { rows } = await srv.db.pool.query({ text: 'select run_status from records where run_uid = $1', values: [tr.uid] });
     expect(rows).toHaveLength(1);
     expect(rows[0].run_status.reason).toBe('Succeeded');
