@@ -48,8 +48,8 @@ function sortedKeys(lists: ListKey[]): ListKey[] {
  * result, or created by another writer too late to be seen): a conflict, so storeBatch starts
  * over and creates it.
  */
-function listDeleted(): Error {
-  return Object.assign(new Error('an EventList was deleted while events were appended to it'), { code: '40001' });
+function listMissing(): Error {
+  return Object.assign(new Error('an EventList was missing when events were appended to it (deleted, or created by another writer meanwhile)'), { code: '40001' });
 }
 
 /**
@@ -57,7 +57,7 @@ function listDeleted(): Error {
  * a list missing when read back after creation: a conflict, start over.
  */
 function deletedIsConflict(err: unknown): never {
-  if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listDeleted();
+  if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listMissing();
   throw err;
 }
 
@@ -68,10 +68,10 @@ async function writeInTransaction(client: pg.PoolClient, { events, statuses }: P
   // records; bumped results, summarised results) deadlocked with concurrent appends. A record
   // deleted since ensureLists found it is a conflict: start over.
   const recordIds = new Set([...ids.values()].map((i) => i.recordId));
-  if ((await lockRows(client, 'records', recordIds)) < recordIds.size) throw listDeleted();
+  if ((await lockRows(client, 'records', recordIds)) < recordIds.size) throw listMissing();
   await lockRows(client, 'results', [...new Set([...ids.values()].map((i) => i.resultId))].sort());
   const appended = await runAppend(client, events);
-  if (!appended.ready) throw listDeleted();
+  if (!appended.ready) throw listMissing();
   const changed = new Set(appended.changedRecords);
   const withIds = statuses
     .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))
@@ -110,7 +110,7 @@ async function appendOnly(pool: pg.Pool, events: PreparedAppend): Promise<BatchO
   if (!appended.ready) {
     // Created by a concurrent writer after createLists looked, or deleted since: start over.
     for (const k of keys) seen.delete(k);
-    throw listDeleted();
+    throw listMissing();
   }
   for (const k of keys) {
     if (seen.has(k)) continue;
