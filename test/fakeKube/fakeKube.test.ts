@@ -17,6 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { startFakeKube, type FakeKube } from './server.js';
 import { coreEvent, eventV1, pipelineRun, pod, taskRun } from './fixtures.js';
+import { untilTrue } from '../helpers/until.js';
 
 let kube: FakeKube;
 beforeEach(async () => {
@@ -26,13 +27,7 @@ afterEach(async () => {
   await kube.close();
 });
 
-async function until(ok: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (ok: () => boolean, what: string, ms = 5000) => untilTrue(ok, what, ms, 10);
 
 type Seen = { verb: string; name: string; rv: string };
 

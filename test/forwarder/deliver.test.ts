@@ -4,6 +4,7 @@ import { Delivery, parseRetryAfter, type DeliveryOptions } from '../../forwarder
 import { ForwarderMetrics } from '../../forwarder/metrics.js';
 import { logger } from '../../shared/log.js';
 import { startSink, type Sink } from './sink.js';
+import { untilTrue } from '../helpers/until.js';
 
 let sink: Sink;
 let metrics: ForwarderMetrics;
@@ -35,13 +36,7 @@ const ce = (id: string) => new CloudEvent({ type: 'dev.tekton.results.event.v1',
 const ids = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const count = async (c: { get(): Promise<{ values: { value: number }[] }> }) => (await c.get()).values.reduce((s, v) => s + v.value, 0);
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (cond: () => boolean, what: string) => untilTrue(cond, what, 20_000, 5);
 
 describe('Delivery', () => {
   it('sends full batches at once and the rest after the flush interval, each event once', async () => {

@@ -9,7 +9,8 @@ import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 import { coreEvent, eventV1, finish, pipelineRun, pod, repeat, taskRun } from '../fakeKube/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { eventLists, forwarderConfig, results, until } from './e2eHelpers.js';
+import { eventLists, forwarderConfig, results } from './e2eHelpers.js';
+import { until } from '../helpers/until.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 

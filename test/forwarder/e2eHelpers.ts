@@ -1,24 +1,13 @@
-/** Helpers for the forwarder's end-to-end tests: config, polling, and reading EventLists back through the query API. */
+/** Helpers for the forwarder's end-to-end tests: config, and reading EventLists back through the query API. */
 import { loadForwarderConfig, type ForwarderConfig } from '../../forwarder/config.js';
 import type { StoredEvent } from '../../shared/event.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import type { FakeKube } from '../fakeKube/server.js';
 import { eventV1, pod, repeat, taskRun } from '../fakeKube/fixtures.js';
+import { until } from '../helpers/until.js';
 
 export function forwarderConfig(sink: string, over: Partial<ForwarderConfig> = {}): ForwarderConfig {
   return { ...loadForwarderConfig(['--store-events=true', `--sink=${sink}`, `--sink-token=${INGEST_TOKEN}`, '--cluster-name=test', '--flush-interval=50ms', '--port=0'], {}), ...over };
-}
-
-/** Polls `probe` until `check` accepts its value; the last value is in the error when it never does. */
-export async function until<T>(probe: () => Promise<T> | T, check: (v: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (check(last)) return last;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface EventList {

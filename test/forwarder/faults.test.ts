@@ -9,7 +9,8 @@ import { startForwarder, type Forwarder } from '../../forwarder/start.js';
 import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js';
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, until, type Created } from './e2eHelpers.js';
+import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
+import { until } from '../helpers/until.js';
 import { startProxy, type Proxy } from './proxy.js';
 
 let srv: TestServer;

@@ -20,7 +20,8 @@ import { buildFunctions } from '../../functions/runtime.js';
 import { listen, routeAll } from '../../functions/server.js';
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 import { closeServer, INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
-import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, storedEvents, until, type Created } from './e2eHelpers.js';
+import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, storedEvents, type Created } from './e2eHelpers.js';
+import { until } from '../helpers/until.js';
 
 let dir: string;
 let postgres: EmbeddedServer;

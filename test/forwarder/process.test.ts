@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder } from '../../forwarder/start.js';
 import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
 import { INGEST_TOKEN } from '../helpers/server.js';
-import { emitEvents, forwarderConfig, standaloneRun, until, type Created } from './e2eHelpers.js';
+import { emitEvents, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
+import { until } from '../helpers/until.js';
 import { startSink, type Sink } from './sink.js';
 
 let kube: FakeKube;
