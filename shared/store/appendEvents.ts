@@ -47,6 +47,8 @@ export interface AppendOutcome {
  */
 export interface PreparedAppend {
   keys: ListKey[];
+  /** listKeyString of each of `keys`, in the same order */
+  keyStrings: string[];
   values: unknown[];
 }
 
@@ -60,6 +62,7 @@ export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined 
   const keys = sorted.map((k) => byKey.get(k)!);
   return {
     keys,
+    keyStrings: sorted,
     values: [
       keys.map((k) => k.parent),
       keys.map((k) => k.resultUid),

@@ -104,7 +104,7 @@ function known(pool: pg.Pool): Set<string> {
  */
 async function appendOnly(pool: pg.Pool, events: PreparedAppend): Promise<BatchOutcome> {
   const seen = known(pool);
-  const keys = events.keys.map(listKeyString);
+  const keys = events.keyStrings;
   if (!keys.every((k) => seen.has(k))) await createLists(pool, events.keys).catch(deletedIsConflict);
   const appended = await runAppend(pool, events);
   if (!appended.ready) {
