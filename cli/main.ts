@@ -6,6 +6,7 @@
  *   tkn-events taskrun NAME -n NS
  *   tkn-events list -n NS [--status failed] [--filter CEL]
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EventsClient, type RunKind } from '../shared/client/index.js';
 import { EXIT, failureOf } from './exit.js';
@@ -47,11 +48,14 @@ function positiveInt(max: number) {
   };
 }
 
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 type Runner = (fn: (s: Settings, o: GlobalOpts, ...rest: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
 function program(io: Io, run: Runner): Command {
   const p = new Command('tkn-events')
     .description('Why did my Tekton run fail? The stored Kubernetes Events of PipelineRuns and TaskRuns, with a diagnosis.')
+    .version(VERSION, '--version', 'print the version')
     .option('--server <url>', 'API server (env TKN_EVENTS_SERVER; default http://127.0.0.1:8080)')
     .option('--token <token>', 'query token (env TKN_EVENTS_TOKEN)')
     .option('-n, --namespace <namespace>', 'namespace (env TKN_EVENTS_NAMESPACE; default "default")')
