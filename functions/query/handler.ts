@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { callerToken } from '../../shared/http/auth.js';
+import { callerOf } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { listResults, getResult, deleteResult } from '../../shared/store/queryResults.js';
 import { listRecords, getRecord } from '../../shared/store/queryRecords.js';
@@ -71,7 +71,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
   return withProblems(async (req) => {
     const route = matchRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
-    const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
+    const scope = await authorizer.authorize(callerOf(req), route.parent, VERB[route.op], RESOURCE[route.op]);
     try {
       switch (route.op) {
         case 'listResults':
