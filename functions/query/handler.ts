@@ -15,7 +15,8 @@ import { applyFields, parseFields, type FieldMask } from './fieldMask.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
 import { compileFilter } from './filter/compile.js';
-import { renderRecord, renderResult } from './render.js';
+import { renderRecord, renderResult, renderRunRecord } from './render.js';
+import { getRunRecord } from '../../shared/store/queryRunRecords.js';
 import { recordsSummary } from './summary.js';
 
 export interface QueryDeps {
@@ -97,8 +98,11 @@ export function createQueryHandler(deps: QueryDeps): Handler {
         }
         case 'getRecord': {
           const row = await getRecord(pool, route.parent, route.result, route.record);
-          if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
-          return json(200, applyFields(renderRecord(row), mask));
+          if (row) return json(200, applyFields(renderRecord(row), mask));
+          // Not an EventList id: a run record is named by its run uid.
+          const run = await getRunRecord(pool, route.parent, route.result, route.record);
+          if (run) return json(200, applyFields(renderRunRecord(run), mask));
+          throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
         }
       }
     } catch (err) {

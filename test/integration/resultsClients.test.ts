@@ -139,6 +139,41 @@ describe('what tkn-results sends', () => {
   });
 });
 
+describe('run records', () => {
+  it('serves a run as a record named by its uid, as `tkn-results pipelinerun describe --uid` reads it', async () => {
+    const { pr } = runs[1]!;
+    const res = await getWithBody(`ci/results/${pr.uid}/records/${pr.uid}`, {}, { name: `ci/results/${pr.uid}/records/${pr.uid}` });
+    expect(res.status).toBe(200);
+    const rec = Record.parse(JSON.parse(res.text));
+    expect(rec).toMatchObject({ name: `ci/results/${pr.uid}/records/${pr.uid}`, uid: pr.uid, id: pr.uid, data: { type: 'tekton.dev/v1.PipelineRun' } });
+    expect(JSON.parse(Buffer.from(rec.data!.value!, 'base64').toString())).toEqual({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'PipelineRun',
+      metadata: { name: pr.name, namespace: 'ci', uid: pr.uid, labels: { 'tekton.dev/pipelineRun': pr.name } },
+      status: {
+        conditions: [{ type: 'Succeeded', status: 'False', reason: 'Failed', message: 'Failed.' }],
+        startTime: '2026-11-24T09:00:00Z',
+        completionTime: '2026-11-24T09:02:30Z',
+      },
+    });
+  });
+
+  it('serves a TaskRun of a pipeline with its pipeline labels and, before it finishes, a Running condition', async () => {
+    const { pr, tr } = runs[0]!;
+    const res = await getWithBody(`ci/results/${pr.uid}/records/${tr.uid}`, { fields: 'data.value.metadata.labels,data.value.status' }, {});
+    expect(res.status).toBe(200);
+    const rec = Record.parse(JSON.parse(res.text));
+    expect(JSON.parse(Buffer.from(rec.data!.value!, 'base64').toString())).toEqual({
+      metadata: { labels: { 'tekton.dev/pipelineRun': pr.name, 'tekton.dev/taskRun': tr.name, 'tekton.dev/pipelineTask': 'build' } },
+      status: { conditions: [{ type: 'Succeeded', status: 'Unknown', reason: 'Running' }] },
+    });
+  });
+
+  it('answers 404 for a run uid under another result', async () => {
+    expect((await getWithBody(`ci/results/${runs[0]!.pr.uid}/records/${runs[1]!.pr.uid}`, {}, {})).status).toBe(404);
+  });
+});
+
 describe('query parameters as grpc-gateway reads them', () => {
   it('ignores parameters it does not know and takes the JSON names pageSize, pageToken and orderBy', async () => {
     const first = await getWithBody('-/results', { pageSize: '1', orderBy: 'create_time desc', colour: 'blue', $alt: 'json' }, {});
