@@ -69,19 +69,25 @@ describe('deployment files', () => {
     for (const [name, fn] of Object.entries<Doc>(sls.functions)) {
       expect(fn.handler, name).toBe(name);
       expect(fn.events, name).toEqual([{ http: name }]);
-      for (const key of Object.keys({ ...sls.provider.environment, ...fn.environment })) expect(FUNCTION_ENV, `${name}: ${key}`).toContain(key);
+      for (const key of Object.keys({ ...sls.provider.environment, ...fn.environment, ...fn.secrets })) expect(FUNCTION_ENV, `${name}: ${key}`).toContain(key);
     }
   });
 
-  it('serverless.yml gives each function its own database role and only the tokens it checks', async () => {
+  it('serverless.yml gives each function its own database role and only the tokens it checks, as Secret Manager secrets', async () => {
     const fns = (parse(await readFile(path.join(ROOT, 'serverless.yml'), 'utf8')) as Doc).functions;
-    expect(fns.ingest.environment.DATABASE_URL).toBe('${env:INGEST_DATABASE_URL}');
-    expect(fns.query.environment.DATABASE_URL).toBe('${env:QUERY_DATABASE_URL}');
-    expect(fns.cleanup.environment.DATABASE_URL).toBe('${env:CLEANUP_DATABASE_URL}');
-    expect(Object.keys(fns.ingest.environment)).not.toContain('CLEANUP_TOKEN');
-    expect(Object.keys(fns.query.environment)).not.toContain('INGEST_TOKEN');
-    expect(fns.cleanup.environment).toHaveProperty('CLEANUP_TOKEN');
-    expect(fns.ingest.environment).toHaveProperty('INGEST_TOKEN');
+    const secret = (fn: string, key: string) => fns[fn].secrets?.[key]?.secret as string | undefined;
+    expect(secret('ingest', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-ingest-database-url');
+    expect(secret('query', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-query-database-url');
+    expect(secret('healthz', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-query-database-url');
+    expect(secret('cleanup', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-cleanup-database-url');
+    expect(secret('ingest', 'INGEST_TOKEN')).toBeDefined();
+    expect(secret('query', 'QUERY_TOKEN')).toBeDefined();
+    expect(secret('cleanup', 'CLEANUP_TOKEN')).toBeDefined();
+    expect(Object.keys(fns.ingest.secrets)).not.toContain('CLEANUP_TOKEN');
+    expect(Object.keys(fns.query.secrets)).not.toContain('INGEST_TOKEN');
+    for (const [name, fn] of Object.entries<Doc>(fns)) {
+      for (const key of Object.keys(fn.environment ?? {})) expect(key, `${name}: a secret in plain environment`).not.toMatch(/TOKEN|DATABASE_URL/);
+    }
   });
 
   it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, probes, limits and secrets', async () => {
