@@ -189,21 +189,32 @@ describe('deployment files', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
   });
 
-  it('builds both images from node:20 and runs them as a non-root user', async () => {
+  it('builds both images from node:20 pinned by digest, with production dependencies only', async () => {
     const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
     const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map((m) => ({ from: m[1]!, name: m[2] }));
     const names = new Set(stages.map((s) => s.name));
-    for (const s of stages) expect(s.from === 'node:20-bookworm-slim' || names.has(s.from), s.from).toBe(true);
+    const bases = new Set(stages.filter((s) => !names.has(s.from)).map((s) => s.from));
+    // one base, the same bytes in every stage
+    expect([...bases]).toHaveLength(1);
+    expect([...bases][0]).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(names).toEqual(new Set(['build', 'prod-deps', 'runtime', 'functions', 'forwarder']));
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).not.toMatch(/^USER root$/m);
+    const stage = (name: string) => {
+      const start = dockerfile.search(new RegExp(`^FROM \\S+ AS ${name}$`, 'm'));
+      const next = dockerfile.slice(start + 1).search(/^FROM /m);
+      return next < 0 ? dockerfile.slice(start) : dockerfile.slice(start, start + 1 + next);
+    };
+    expect(stage('prod-deps')).toMatch(/^RUN npm ci --omit=dev\b/m);
+    // the runtime takes node_modules from the production install only, and drops the package managers
+    expect(stage('runtime')).toMatch(/^COPY --from=prod-deps\b.*\/app\/node_modules/m);
+    expect(stage('runtime')).not.toMatch(/^COPY --from=build\b.*node_modules/m);
+    expect(stage('runtime')).toMatch(/rm -rf [^\n]*\/usr\/local\/lib\/node_modules\/npm/);
+    expect(dockerfile).not.toMatch(/^USER (root|0)\b/m);
     // the entry points are the built forms of real sources
     expect(existsSync(path.join(ROOT, 'functions/index.ts'))).toBe(true);
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/index.js');
     expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/forwarder/main.js"]');
-    const forwarderStage = dockerfile.slice(dockerfile.indexOf('FROM runtime AS forwarder'));
-    expect(forwarderStage).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
+    expect(stage('forwarder')).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
   });
 
   it.skipIf(spawnSync('terraform', ['version']).error !== undefined)('keeps the Terraform module terraform fmt-clean', () => {
