@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-const ENTRIES = ['functions/index.ts', 'forwarder/main.ts', 'api/ingest.ts', 'api/query.ts', 'api/cleanup.ts'];
+const ENTRIES = ['functions/index.ts', 'forwarder/main.ts', 'api/ingest.ts', 'api/query.ts', 'api/cleanup.ts', 'api/healthz.ts'];
 const BUILTINS = new Set(builtinModules);
 
 /** Module specifiers a source file loads at run time. */
