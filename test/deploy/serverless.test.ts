@@ -120,4 +120,15 @@ describe('serverless.yml in Serverless Framework v3', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'functions/index.ts', 'sql/000001.sql']));
     expect(files.filter((f) => /^(test|bench|node_modules|\.data|scripts)\//.test(f))).toEqual([]);
   });
+
+  it('keeps every instance at its cap within the connections Terraform gives Cloud SQL', async () => {
+    const tf = await readFile(path.join(ROOT, 'infra/terraform/main.tf'), 'utf8');
+    const maxConnections = Number(/name\s*=\s*"max_connections"\s*\n\s*value\s*=\s*"(\d+)"/.exec(tf)?.[1]);
+    expect(maxConnections).toBeGreaterThan(0);
+    const fns = await template();
+    const worst = fns.reduce((sum, f) => sum + f.properties.maxInstances * Number(f.properties.environmentVariables.PG_POOL_MAX), 0);
+    // leave a quarter for npm run infra, the Auth Proxy, backups and people
+    expect(worst).toBeLessThanOrEqual(maxConnections * 0.75);
+  });
 });
+
