@@ -3,13 +3,15 @@
  * see a numeric, non-zero uid: from the container's or pod's `runAsUser`, else from the image's
  * `USER`. So the check is the combination, per container, not each half on its own. Every
  * container also runs with a read-only root filesystem and no privilege escalation.
- * The Dockerfile itself is checked by hadolint, failing on warnings.
+ * The Dockerfile itself is linted on every run (dockerfileLint.ts), and by hadolint, failing on
+ * warnings, where hadolint is installed.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { lintDockerfile } from './dockerfileLint.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Doc = any;
@@ -105,6 +107,17 @@ describe('images and manifests together', () => {
       expect(container.securityContext?.allowPrivilegeEscalation, where).toBe(false);
       expect(container.securityContext?.capabilities?.drop, where).toEqual(['ALL']);
     }
+  });
+
+  it('passes the Dockerfile lint (the Docker language server validator and hadolint rules)', () => {
+    expect(lintDockerfile(DOCKERFILE)).toEqual([]);
+  });
+
+  it('the lint finds what it is for', () => {
+    const bad = 'FROM node:latest\nMAINTAINER me\nWORKDIR app\nRUN cd /x && npm install && apt-get install curl\nADD . .\nCMD node x.js\n';
+    expect(lintDockerfile(bad).map((f) => f.rule.split(' ')[0])).toEqual(
+      expect.arrayContaining(['dockerfile-utils', 'DL3007', 'DL3000', 'DL3003', 'DL3016', 'DL3015', 'DL3014', 'DL3020', 'DL3025', 'DL3002']),
+    );
   });
 
   const hadolint = spawnSync('hadolint', ['--version'], { encoding: 'utf8' });
