@@ -45,7 +45,8 @@ export type Ir =
   | { k: 'part'; fn: DatePart; of: Ir }
   | { k: 'has'; of: Ir }
   | { k: 'hasObject'; get: (o: unknown) => unknown; sql: string | undefined; slot: number | null }
-  | { k: 'itemsContain'; list: ListDef; arg: Ir };
+  | { k: 'itemsContain'; list: ListDef; arg: Ir }
+  | { k: 'mapContains'; map: MapDef; arg: Ir };
 
 type IrType = ValueType | 'null';
 
@@ -152,9 +153,10 @@ export class Checker {
         const f = this.element(list, rest.join('.'));
         return { k: 'value', ir: { k: 'nth', type: f.type, list, n: Number(at.v), f } };
       }
-      // data["status"] reads as data.status (Results accepts both spellings).
-      if (at.k === 'lit' && typeof at.v === 'string' && this.env.openRoots.includes(v ? '' : parts[0]!)) {
-        parts.push(at.v);
+      // data["status"] reads as data.status (Results accepts both spellings); data.a[0].b of an
+      // EventList names nothing, like any other data.<path> but data.items.
+      if (!v && at.k === 'lit' && (typeof at.v === 'string' || typeof at.v === 'bigint') && this.env.openRoots.includes(parts[0]!)) {
+        parts.push(String(at.v));
         continue;
       }
       throw filterError(`${v ? flat.root : key} cannot be indexed`);
@@ -284,6 +286,20 @@ export class Checker {
         if (typeOf(arg) !== 'text') throw filterError(`${r.list.name}.contains() takes a string`);
         return { k: 'itemsContain', list: r.list, arg };
       }
+    }
+    if (fn === 'contains' && target && args.length === 1 && flatten(target)) {
+      const r = this.ref(target, vars);
+      if (r.k === 'map') {
+        // Results' idiom on a map (`summary.annotations.contains("x")`): a key or value holds x.
+        const arg = this.value(args[0]!, vars);
+        if (typeOf(arg) !== 'text') throw filterError('contains() takes a string');
+        return { k: 'mapContains', map: r.map, arg };
+      }
+    }
+    if (fn === 'string' && !target && args.length === 1) {
+      const of = this.value(args[0]!, vars);
+      if (typeOf(of) !== 'text' && typeOf(of) !== 'null') throw filterError('string() here converts strings only');
+      return of;
     }
     if ((fn === 'startsWith' || fn === 'endsWith' || fn === 'contains' || fn === 'matches') && target && args.length === 1) {
       const s = this.value(target, vars);

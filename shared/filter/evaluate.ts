@@ -228,6 +228,16 @@ function build(ir: Ir): Fn {
       const { get, slot } = ir;
       return (s, slots) => (slot === null ? get(s) : get(slots[slot])) != null;
     }
+    case 'mapContains': {
+      const { map } = ir;
+      const arg = build(ir.arg);
+      return (s, slots) => {
+        const a = arg(s, slots) as string | null;
+        const m = map.get(s);
+        if (a === null || !m) return a === null ? null : false;
+        return Object.entries(m).some(([k, v]) => k.includes(a) || (typeof v === 'string' && v.includes(a)));
+      };
+    }
     case 'itemsContain': {
       const { list } = ir;
       const arg = build(ir.arg);

@@ -36,7 +36,7 @@ export interface FilterEnv {
   fields: Record<string, Field>;
   lists: Record<string, ListDef>;
   /** maps from string keys to strings: `annotations["k"]` */
-  maps: Record<string, { sql?: (key: string) => string; get: (o: any) => Record<string, unknown> | null | undefined }>;
+  maps: Record<string, { sql?: (key: string) => string; sqlJson?: string; get: (o: any) => Record<string, unknown> | null | undefined }>;
   /** objects has() may test: `has(event.series)` */
   objects: Record<string, (o: any) => unknown>;
   /** paths under these roots that name nothing are null (false in comparisons), not an error */
@@ -151,8 +151,8 @@ export const RESULTS: FilterEnv = {
   },
   lists: {},
   maps: {
-    annotations: { sql: (k) => `(r.annotations->>${k})`, get: (o) => o.annotations },
-    'summary.annotations': { sql: (k) => `(r.summary->'annotations'->>${k})`, get: (o) => o.summary?.annotations },
+    annotations: { sql: (k) => `(r.annotations->>${k})`, sqlJson: 'r.annotations', get: (o) => o.annotations },
+    'summary.annotations': { sql: (k) => `(r.summary->'annotations'->>${k})`, sqlJson: `(r.summary->'annotations')`, get: (o) => o.summary?.annotations },
   },
   objects: { summary: (o) => o.summary },
   openRoots: [],

@@ -102,7 +102,9 @@ function convertAt(n: ASTNode, depth = 0): Node {
     default: {
       if (BINARY.has(n.op)) {
         const [l, r] = a as [ASTNode, ASTNode];
-        return { k: 'bin', op: n.op as Extract<Node, { k: 'bin' }>['op'], l: convert(l), r: convert(r) };
+        // A chain `a || b || c …` is a list of alternatives, not nesting: its left spine keeps the depth.
+        const left = (n.op === '||' || n.op === '&&') && l.op === n.op ? convertAt(l, depth) : convert(l);
+        return { k: 'bin', op: n.op as Extract<Node, { k: 'bin' }>['op'], l: left, r: convert(r) };
       }
       throw filterError(`the operator ${n.op} is not supported (no arithmetic in filters)`);
     }

@@ -104,6 +104,10 @@ class Emitter {
       case 'hasObject':
         if (ir.sql === undefined) throw new Error('object without SQL');
         return ir.slot === null ? ir.sql : ir.sql.replaceAll('$.', `${this.slots.get(ir.slot)!}.`);
+      case 'mapContains': {
+        const a = this.emit(ir.arg);
+        return `exists (select 1 from jsonb_each_text(${ir.map.sqlJson!}) kv where strpos(kv.key, ${a}) > 0 or strpos(kv.value, ${a}) > 0)`;
+      }
       case 'itemsContain': {
         const a = `c${this.aliases++}`;
         return `exists (select 1 from ${this.rows(ir.list, a)} and strpos(${a}.event::text, ${this.emit(ir.arg)}) > 0)`;

@@ -5,14 +5,15 @@
  *
  * Accepted: a calendar date, optionally with a time of day and a zone (`2026-01-02`,
  * `2026-01-02 03:04:05.123+02`, `2026-01-02T03:04:05Z`), years 0001-9999; no zone means UTC.
- * `timestamp("…")` takes RFC 3339 only, as the CEL spec says. Dates that do not exist
+ * `timestamp("…")` takes RFC 3339 (with `/` also accepted between date parts, as Tekton Results'
+ * Postgres cast does). Dates that do not exist
  * (`2026-02-30`), fields out of range and Postgres' special words (`now`, `epoch`, `infinity`)
  * are refused: a filter means the same whenever it runs.
  */
 import { filterError } from './parse.js';
 
-const LOOSE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const LOOSE = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const RFC3339 = /^(\d{4})[-/](\d{2})[-/](\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -67,6 +68,7 @@ export const DATE_PARTS = {
   getMonth: (d: Date) => d.getUTCMonth(),
   getHours: (d: Date) => d.getUTCHours(),
   getMinutes: (d: Date) => d.getUTCMinutes(),
+  getSeconds: (d: Date) => d.getUTCSeconds(),
 } as const;
 export type DatePart = keyof typeof DATE_PARTS;
 
@@ -80,6 +82,7 @@ export const DATE_PARTS_SQL: Record<DatePart, (t: string) => string> = {
   getMonth: (t) => `(extract(month from ${t} at time zone 'UTC') - 1)`,
   getHours: (t) => `extract(hour from ${t} at time zone 'UTC')`,
   getMinutes: (t) => `extract(minute from ${t} at time zone 'UTC')`,
+  getSeconds: (t) => `floor(extract(second from ${t} at time zone 'UTC'))`,
 };
 
 /** Microseconds → Date (milliseconds; the parts above need no finer). */
