@@ -43,6 +43,9 @@ export function createQueryHandler(deps: QueryDeps): Handler {
 
   async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null) {
     const params = parseListParams(q);
+    if (route.op === 'listRecords' && params.order.column.startsWith('summary.')) {
+      throw new HttpError(400, `order_by ${params.order.column} orders results; records order by create_time or update_time`);
+    }
     const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
     const scope = [route.op, route.parent, result, params.filter, params.order.column, params.order.direction].join('\n');

@@ -184,3 +184,30 @@ describe('bad filters are a 400 that names the problem, never a 500', () => {
     expect(res.body.detail).toMatch(detail);
   });
 });
+
+describe('results ordered by their run times', () => {
+  async function pages(orderBy: string): Promise<string[]> {
+    const out: string[] = [];
+    let token = '';
+    for (let i = 0; i < 10; i++) {
+      const res = await query(srv.url, `/-/results?page_size=1&order_by=${encodeURIComponent(orderBy)}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      out.push(...res.body.results.map((r: { name: string }) => r.name.split('/').pop()));
+      if (!res.body.next_page_token) return out;
+      token = res.body.next_page_token;
+    }
+    throw new Error('more pages than results');
+  }
+
+  it('pages through summary.start_time and summary.end_time, runs without one last either way', async () => {
+    expect(await pages('summary.start_time')).toEqual([pr0.uid, pr1.uid, tr3.uid, pr2.uid]);
+    expect(await pages('summary.start_time desc')).toEqual([tr3.uid, pr1.uid, pr0.uid, pr2.uid]);
+    expect(await pages('summary.end_time asc')).toEqual([pr0.uid, pr1.uid, tr3.uid, pr2.uid]);
+  });
+
+  it('refuses them for records', async () => {
+    const res = await query(srv.url, '/-/results/-/records?order_by=summary.start_time');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/orders results/);
+  });
+});
