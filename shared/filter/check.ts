@@ -15,10 +15,9 @@
 import { filterError, type CmpOp, type Node } from './parse.js';
 import { RUN_TYPE_CONSTANTS, STATUS_VALUES, type Field, type FilterEnv, type ListDef, type ValueType } from './fields.js';
 import { DATE_PARTS, parseTime, type DatePart } from './time.js';
+import { compilePattern, type Pattern } from './pattern.js';
 
 export const MAX_QUANTIFIERS = 8;
-/** Longest `matches` pattern: Postgres compiles it per query, and the input fields are short. */
-export const MAX_PATTERN_LENGTH = 256;
 const MAX_INDEX = 2_147_483_647;
 
 export type MapDef = FilterEnv['maps'][string];
@@ -37,7 +36,8 @@ export type Ir =
   | { k: 'cmp'; op: CmpOp; type: ValueType; l: Ir; r: Ir }
   | { k: 'in'; l: Ir; items: Ir[] }
   | { k: 'hasKey'; map: MapDef; key: Ir }
-  | { k: 'str'; fn: 'startsWith' | 'endsWith' | 'contains' | 'matches'; s: Ir; arg: Ir }
+  | { k: 'str'; fn: 'startsWith' | 'endsWith' | 'contains'; s: Ir; arg: Ir }
+  | { k: 'matches'; s: Ir; pattern: Pattern }
   | { k: 'concat'; l: Ir; r: Ir }
   | { k: 'length'; of: Ir }
   | { k: 'quant'; q: 'exists' | 'all' | 'exists_one'; list: ListDef; slot: number; body: Ir }
@@ -305,7 +305,11 @@ export class Checker {
       const s = this.value(target, vars);
       const arg = this.value(args[0]!, vars);
       if ((typeOf(s) !== 'text' && typeOf(s) !== 'null') || typeOf(arg) !== 'text') throw filterError(`${fn}() works on strings`);
-      if (fn === 'matches') checkPattern(arg);
+      if (fn === 'matches') {
+        if (arg.k !== 'const') throw filterError('matches() takes a string literal pattern');
+        const pattern = compilePattern(arg.v as string);
+        return s.k === 'null' ? { k: 'unknown' } : { k: 'matches', s, pattern };
+      }
       if (s.k === 'null') return { k: 'unknown' };
       return { k: 'str', fn, s, arg };
     }
@@ -372,23 +376,3 @@ const OBJECT_SQL: Record<string, string> = {
   data: 'true',
   summary: '(r.summary is not null)',
 };
-
-/**
- * `matches`: RE2 syntax, which Postgres' regular expressions read the same way for what RE2
- * offers. What RE2 refuses (backreferences, lookaround) is refused here too, and the pattern
- * must be a literal of bounded length, so neither engine can be made to work without bound.
- */
-function checkPattern(arg: Ir): void {
-  if (arg.k !== 'const') throw filterError('matches() takes a string literal pattern');
-  const p = arg.v as string;
-  if (p.length > MAX_PATTERN_LENGTH) throw filterError(`a matches() pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
-  if (/\\[1-9]|\(\?[^:]/.test(p)) throw filterError('matches() takes RE2 syntax without backreferences, lookaround, named groups or inline flags');
-  // Escapes Postgres reads differently from RE2 (\\b is a backspace there) or does not have.
-  if (/\\[bBpPQECzXRK]/.test(p)) throw filterError('matches(): the escapes \\b \\B \\p \\P \\Q \\E \\C \\z are not supported');
-  if (/([+*}?])\)*[+*{]/.test(p) || /\([^)]*[+*][^)]*\)[+*{]/.test(p)) throw filterError('matches(): a repeated repetition such as (a+)+ is refused');
-  try {
-    new RegExp(p, 'u');
-  } catch (err) {
-    throw filterError(`matches(): bad pattern: ${(err as Error).message}`);
-  }
-}

@@ -23,6 +23,7 @@ import { Checker, type Ir } from './check.js';
 import { EVENT, RECORDS, RESULTS, type RecordSubject, type ResultSubject, type ValueType } from './fields.js';
 import { parseFilter } from './parse.js';
 import { DATE_PARTS, toDate } from './time.js';
+import { re2Matcher } from './pattern.js';
 
 export type { RecordSubject, ResultSubject } from './fields.js';
 
@@ -164,15 +165,21 @@ function build(ir: Ir): Fn {
       const str = build(ir.s);
       const arg = build(ir.arg);
       const fn = ir.fn;
-      const re = fn === 'matches' && ir.arg.k === 'const' ? new RegExp(String(ir.arg.v), 'u') : undefined;
       return (s, slots) => {
         const a = str(s, slots) as string | null;
         const b = arg(s, slots) as string | null;
         if (a === null || b === null) return null;
         if (fn === 'startsWith') return a.startsWith(b);
         if (fn === 'endsWith') return a.endsWith(b);
-        if (fn === 'contains') return a.includes(b);
-        return re!.test(a);
+        return a.includes(b);
+      };
+    }
+    case 'matches': {
+      const str = build(ir.s);
+      const test = re2Matcher(ir.pattern);
+      return (s, slots) => {
+        const a = str(s, slots) as string | null;
+        return a === null ? null : test(a);
       };
     }
     case 'concat': {

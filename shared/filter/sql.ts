@@ -76,10 +76,11 @@ class Emitter {
           const a = this.emit(ir.arg);
           return `(right(${s}, char_length(${a})) = ${a})`;
         }
-        if (ir.fn === 'contains') return `(strpos(${s}, ${this.emit(ir.arg)}) > 0)`;
-        // RE2 leaves `.` and [^…] off newlines and ^/$ at the ends: Postgres' (?p) mode.
-        return `(${s} ~ ${this.w.param(`(?p)${ir.arg.k === 'const' ? String(ir.arg.v) : ''}`)}::text)`;
+        return `(strpos(${s}, ${this.emit(ir.arg)}) > 0)`;
       }
+      case 'matches':
+        // (?p): `.` and [^…] stay off newlines, ^/$ match at the ends (pattern.ts).
+        return `(${this.emit(ir.s)} ~ ${this.w.param(`(?p)${ir.pattern.sql}`)}::text)`;
       case 'concat':
         return `(${this.emit(ir.l)} || ${this.emit(ir.r)})`;
       case 'length':

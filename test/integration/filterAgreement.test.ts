@@ -17,7 +17,7 @@ let resultSubjects: ResultSubject[] = [];
 const REASONS = ['Scheduled', 'FailedScheduling', 'Pulled', 'BackOff', 'OOMKilled', 'Évènement', 'a_b%c'];
 const NOTES = ['', '0/3 nodes are available', 'Back-off restarting failed container', 'quote " and \\ backslash', 'üñî 😀 done', 'line\nbreak', 'a%b_c'];
 const FRAGMENTS = ['', 'Back', 'nodes', 'ü', '😀', '%', '_', '"', 'line', 'e', 'Sched', 'Killed'];
-const PATTERNS = ['^[A-Z]', 'nodes', '^$', 'ü', '.', '^.+$', 'a%b', '[0-9]/[0-9]', '^(Back|quote)'];
+const PATTERNS = ['^[A-Z]', 'nodes', '^$', 'ü', '.', '^.+$', 'a%b', '[0-9]/[0-9]', '^(Back|quote)', '\\w$', '^[^z]+$', 'e\\s', '\\S$', '^\\W', 'ü.', '\\d{1,2}/'];
 const FIELD_PATHS = ['spec.containers{step-build}', 'spec.containers{step-push}'];
 const NAMESPACES = ['prop-a', 'prop-b'];
 
