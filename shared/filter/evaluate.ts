@@ -19,7 +19,8 @@
  * A bad filter is the same 400 HttpError as for the list queries, thrown when compiling.
  */
 import type { RunStatus, StoredEvent } from '../event.js';
-import { Checker, type Ir } from './check.js';
+import { Checker } from './check.js';
+import type { Ir } from './ir.js';
 import { EVENT, RECORDS, RESULTS, type RecordSubject, type ResultSubject, type ValueType } from './fields.js';
 import { parseFilter } from './parse.js';
 import { DATE_PARTS, toDate } from './time.js';

@@ -9,7 +9,8 @@
  * rare reason (scanning (reason, record_id)).
  */
 import { Where } from '../store/listing.js';
-import { Checker, type Ir } from './check.js';
+import { Checker } from './check.js';
+import type { Ir } from './ir.js';
 import { RECORDS, RESULTS, type Field, type ListDef } from './fields.js';
 import { parseFilter } from './parse.js';
 import { DATE_PARTS_SQL, formatTime } from './time.js';
