@@ -138,8 +138,8 @@ export const RESULTS: FilterEnv = {
   name: 'results',
   fields: {
     parent: text('r.parent', (o) => o.parent),
-    // A result's uid is the id the API prints for it (render.ts).
-    uid: text('(r.id::text)', (o) => o.uid),
+    // A result's uid is the run uid it is named after, as the API prints it (render.ts).
+    uid: text('r.name', (o) => o.uid),
     create_time: time('r.create_time', (o) => timeOf(o.create_time)),
     update_time: time('r.update_time', (o) => timeOf(o.update_time)),
     // No summary yet is UNKNOWN, as in Results (a summary is created UNKNOWN on first sight).
