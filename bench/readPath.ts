@@ -1,7 +1,8 @@
 /**
  * Read path at a million Events (`npm run bench -- read`): 10,000 PipelineRuns × 5 TaskRuns ×
  * 20 Events in 10 namespaces, loaded through the ingest function over HTTP, then p50/p99 over
- * HTTP of the calls in CASES (one client, one request at a time), and ingest throughput with
+ * HTTP of the calls in CASES (one client, one request at a time), with the EXPLAIN plans of the
+ * timeline's queries and of the filtered record lists, and ingest throughput with
  * and without the read path's indexes (sql/000020.sql) in alternating rounds.
  *
  * The loaded database is kept (embedded Postgres under .data/bench-readpath, or DATABASE_URL's
@@ -19,6 +20,7 @@ import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
 import { eventListRecordId } from '../shared/names.js';
 import { compileFilter } from '../shared/filter/sql.js';
 import { listRecords } from '../shared/store/queryRecords.js';
+import { readTimeline } from '../shared/store/runTimeline.js';
 import { LoadWorker, startServer, TOKEN } from './ingest.js';
 import { fmt, printTable, type Row } from './harness.js';
 
@@ -189,6 +191,7 @@ const q = encodeURIComponent;
 
 /** The read calls measured; each is one line, `path` given the sample number. */
 export const CASES: { name: string; path: (i: number) => string }[] = [
+  { name: '(a) PipelineRun timeline (5 TaskRuns, 100 Events, diagnosis)', path: (i) => `/v1/namespaces/${ns(somePr(i))}/pipelineruns/pr-${somePr(i)}/timeline` },
   { name: '(c) records page of 50, exists on a rare reason, all namespaces', path: () => `${API}/-/results/-/records?filter=${q(RARE_FILTER)}` },
   { name: '(d) records page of 50, exists on a common reason, one namespace', path: () => `${API}/ns-3/results/-/records?filter=${q(COMMON_FILTER)}` },
   { name: '(e) get record', path: (i) => recordPath(somePr(i)) },
@@ -208,6 +211,20 @@ async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter
   } as unknown as pg.Pool;
   await listRecords(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
   return plan;
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of every query a PipelineRun timeline makes, run by the read model itself. */
+async function explainTimeline(pool: pg.Pool, pr: number): Promise<string> {
+  const plans: string[] = [];
+  const explaining = {
+    query: async (cfg: { text: string; values: unknown[] }) => {
+      const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `explain (analyze, buffers) ${cfg.text}`, values: cfg.values });
+      plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+      return pool.query(cfg);
+    },
+  } as unknown as pg.Pool;
+  await readTimeline(explaining, { namespace: ns(pr), kind: 'PipelineRun', name: `pr-${pr}` });
+  return plans.join('\n\n');
 }
 
 /** Ingest into a fresh database with and without the read indexes, in alternating rounds. */
@@ -263,7 +280,7 @@ export async function runReadPathBench(): Promise<{ rows: Row[]; plans: string }
         rows.push({ benchmark: `${c.name}: p50 · p99`, figure: `${fmt(p50, 1)} · ${fmt(p99, 1)} ms`, target: `p99 < ${TARGET_MS} ms`, met: p99 < TARGET_MS });
       }
     });
-    plans = `(c) ${RARE_FILTER}, all namespaces\n${await explainRecords(pool, null, RARE_FILTER)}\n\n(d) ${COMMON_FILTER}, ns-3\n${await explainRecords(pool, ['ns-3'], COMMON_FILTER)}`;
+    plans = `(a) timeline of pr-${somePr(1)}\n${await explainTimeline(pool, somePr(1))}\n\n(c) ${RARE_FILTER}, all namespaces\n${await explainRecords(pool, null, RARE_FILTER)}\n\n(d) ${COMMON_FILTER}, ns-3\n${await explainRecords(pool, ['ns-3'], COMMON_FILTER)}`;
     await pool.end();
     const { withIdx, without } = await ingestWithAndWithout(admin, base);
     rows.push({ benchmark: 'ingest, fresh database, without the read indexes (5 rounds of 20,000 Events)', figure: `${fmt(without)} events/s` });
