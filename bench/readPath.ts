@@ -43,6 +43,7 @@ const TARGET_MS = 20;
 const API = '/apis/results.tekton.dev/v1alpha2/parents';
 const RARE_FILTER = 'data.items.exists(i, i.reason == "OOMKilling")';
 const COMMON_FILTER = 'data.items.exists(i, i.reason == "FailedScheduling")';
+const LIFECYCLE_FILTER = 'data.items.exists(i, i.reason == "Started")';
 
 /** Deterministic uuid-shaped ids, so a reloaded data set names the same runs. */
 const uid = (kind: string, n: number): string => {
@@ -202,6 +203,7 @@ const q = encodeURIComponent;
 export const CASES: { name: string; path: (i: number) => string }[] = [
   { name: '(c) records page of 50, exists on a rare reason, all namespaces', path: () => `${API}/-/results/-/records?filter=${q(RARE_FILTER)}` },
   { name: '(d) records page of 50, exists on a common reason, one namespace', path: () => `${API}/ns-3/results/-/records?filter=${q(COMMON_FILTER)}` },
+  { name: '    the same on a lifecycle reason every run has (not in the reason index)', path: () => `${API}/ns-3/results/-/records?filter=${q(LIFECYCLE_FILTER)}` },
   { name: '(e) get record', path: (i) => recordPath(somePr(i)) },
   { name: 'list results, one namespace, page of 50', path: () => `${API}/ns-3/results` },
   { name: 'records of one result', path: (i) => `${resultPath(somePr(i))}/records` },
