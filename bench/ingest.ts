@@ -150,7 +150,7 @@ async function post(url: string, body: string, batch: boolean): Promise<void> {
 
 function writesOf(ces: Record<string, unknown>[]): Write[] {
   return ces.map((c) => {
-    const w = toWrite({ pointer: 'event', id: String(c['id']), source: String(c['source']), type: String(c['type']), subject: String(c['subject']), data: c['data'], mayContainNul: true }, 'event');
+    const w = toWrite({ pointer: 'event', id: String(c['id']), source: String(c['source']), type: String(c['type']), subject: String(c['subject']), data: c['data'], needsTextCheck: true }, 'event');
     if (Array.isArray(w)) throw new Error(w[0]!.detail);
     return w;
   });
