@@ -18,7 +18,9 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
     return { type: typeof err, message: typeof err === 'string' ? err : 'a thrown value that is not an Error' };
   }
   const e = err as Error & { code?: unknown; statement?: unknown; status?: unknown };
-  const out: Record<string, unknown> = { type: e.name || e.constructor.name, message: e.message };
+  // pg names its errors 'error'; the class (DatabaseError) says more.
+  const type = e.constructor.name !== 'Error' ? e.constructor.name : e.name;
+  const out: Record<string, unknown> = { type, message: e.message };
   if (typeof e.code === 'string' || typeof e.code === 'number') out['code'] = e.code;
   if (typeof e.statement === 'string') out['statement'] = e.statement;
   if (typeof e.status === 'number') out['status'] = e.status;
