@@ -1,17 +1,34 @@
 /**
- * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
- * the machine; targets are printed beside them, never asserted in tests.
+ * `npm run bench`: every benchmark, one table each; `npm run bench -- <name>…` only those named
+ * (`ingest`, `forwarder`). Not part of `npm test`: figures depend on the machine; targets are
+ * printed beside them, never asserted in tests.
  */
 import { existsSync } from 'node:fs';
-import { printTable } from './harness.js';
-import { runIngestBench } from './ingest.js';
+import { printTable, type Row } from './harness.js';
 
 process.env['LOG_LEVEL'] ??= 'silent';
-printTable('Event store (issue #2)', await runIngestBench());
 
-// The forwarder's benchmark lives beside this one once it exists.
-const forwarderBench = new URL('./forwarder.ts', import.meta.url);
-if (existsSync(forwarderBench)) {
-  const mod = (await import(forwarderBench.href)) as { runForwarderBench?: () => Promise<Parameters<typeof printTable>[1]> };
-  if (mod.runForwarderBench) printTable('Forwarder (issue #3)', await mod.runForwarderBench());
+const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
+  ingest: {
+    title: 'Ingest',
+    run: async () => (await import('./ingest.js')).runIngestBench(),
+  },
+  forwarder: {
+    title: 'Forwarder',
+    run: async () => {
+      const mod = (await import(new URL('./forwarder.ts', import.meta.url).href)) as { runForwarderBench: () => Promise<Row[]> };
+      return mod.runForwarderBench();
+    },
+  },
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}\n`);
+  process.exit(2);
+}
+for (const name of asked.length > 0 ? asked : Object.keys(BENCHES)) {
+  if (name === 'forwarder' && !existsSync(new URL('./forwarder.ts', import.meta.url))) continue;
+  printTable(BENCHES[name]!.title, await BENCHES[name]!.run());
 }

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedServer | undefined;
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
-    config = { ...config, DATABASE_URL: embedded.url };
+    config = { ...config, DATABASE_URL: embedded.socketUrl };
   }
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
   await migrate(pool);
