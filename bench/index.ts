@@ -4,9 +4,11 @@
  * printed beside them, never asserted in tests.
  */
 import { existsSync } from 'node:fs';
-import { printTable, type Row } from './harness.js';
+import type { Row } from './harness.js';
 
+// Before anything that builds the logger is imported (hence the dynamic imports below).
 process.env['LOG_LEVEL'] ??= 'silent';
+const { printTable } = await import('./harness.js');
 
 const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   ingest: {
