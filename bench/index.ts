@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: every benchmark, one table each; `npm run bench -- <name>…` only those named
- * (`ingest`, `forwarder`). Not part of `npm test`: figures depend on the machine; targets are
- * printed beside them, never asserted in tests.
+ * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
+ * the machine; targets are printed beside them, never asserted in tests.
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size).
  */
 import { existsSync } from 'node:fs';
 import type { Row } from './harness.js';
@@ -22,15 +22,20 @@ const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
       return mod.runForwarderBench();
     },
   },
+  size: {
+    title: 'Store size and retention',
+    run: async () => (await import('./size.js')).runSizeBench(),
+  },
 };
 
-const asked = process.argv.slice(2);
-const unknown = asked.filter((n) => !(n in BENCHES));
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((n) => !(n in BENCHES));
 if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}\n`);
   process.exit(2);
 }
-for (const name of asked.length > 0 ? asked : Object.keys(BENCHES)) {
+for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {
+  // The forwarder's benchmark lives beside this one once it exists.
   if (name === 'forwarder' && !existsSync(new URL('./forwarder.ts', import.meta.url))) continue;
   printTable(BENCHES[name]!.title, await BENCHES[name]!.run());
 }
