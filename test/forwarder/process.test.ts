@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder } from '../../forwarder/start.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { INGEST_TOKEN } from '../helpers/server.js';
 import { emitEvents, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';

@@ -1,5 +1,6 @@
 /**
- * A small, faithful Kubernetes API server for tests, in-process on 127.0.0.1 (plain HTTP).
+ * A small, faithful Kubernetes API server for tests and for `npm run demo`, in-process on
+ * 127.0.0.1 (plain HTTP).
  * The real @kubernetes/client-node 1.4 informer and typed clients run against it unmodified:
  *   - one global resourceVersion over all resources (store.ts); lists carry it in their
  *     metadata, honour limit/continue, and come in etcd key order (list.ts);
