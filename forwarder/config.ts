@@ -116,8 +116,20 @@ export interface ForwarderConfig {
 /** Boolean flags may be given bare (`--store-events`), as well as `--store-events=false`. */
 const BOOLEAN_FLAGS = new Set(['store-events', 'store_event', 'annotate']);
 
+const isFlagName = (name: string) => name in FIELDS || BOOLEAN_FLAGS.has(name);
+
+/**
+ * Go's flag package (the Results watcher's) spells long flags with one dash (`-store_event`,
+ * `-sink=…`); parseArgs would read them as bundles of short options. Known names get two.
+ */
+function doubleDash(a: string): string {
+  if (!/^-[a-z]/.test(a)) return a;
+  return isFlagName(a.slice(1).split('=')[0]!) ? `-${a}` : a;
+}
+
 function normaliseArgs(argv: string[]): string[] {
   const out: string[] = [];
+  argv = argv.map(doubleDash);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
@@ -130,7 +142,7 @@ function normaliseArgs(argv: string[]): string[] {
 
 export const USAGE = `npm run forwarder -- [flags]   (every flag also reads its environment variable)\n${Object.entries(FIELDS)
   .map(([flag, [env, , def]]) => `  --${flag.padEnd(18)} ${env.padEnd(18)} default: ${def ?? '(none)'}`)
-  .join('\n')}\n  --store_event is an alias of --store-events (the Results watcher's name)`;
+  .join('\n')}\n  --store_event is an alias of --store-events (the Results watcher's name); one dash (-store_event, -sink=…) works too`;
 
 export function loadForwarderConfig(argv: string[] = process.argv.slice(2), env: Record<string, string | undefined> = process.env): ForwarderConfig {
   let values: Record<string, string | undefined>;
