@@ -48,7 +48,9 @@ export function failingPipelineRun(namespace = 'ci', name = `build-and-deploy-${
   let buildPod: Obj | undefined;
   let unschedulable: Obj | undefined;
   let backOff: Obj | undefined;
-  const now = () => Date.now();
+  // Strictly increasing, so Events of one step keep their order (EventList items sort by first observed time).
+  let last = 0;
+  const now = () => (last = Math.max(Date.now(), last + 1));
   const event = (about: Obj, reason: string, note: string, opts: Parameters<typeof eventV1>[3] = {}) => (kube: FakeKube) => {
     kube.create('events', eventV1(about, reason, note, { at: now(), ...opts }));
   };
