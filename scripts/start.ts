@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   let forwarder: Forwarder | undefined;
   let demo: Demo | undefined;
   if (cluster) {
-    const fwdConfig = loadForwarderConfig(['--store-events=true', `--sink=${url}/ingest`, `--sink-token=${tokens.ingest}`, '--port=0', `--annotate=${mode.annotate}`], process.env);
+    const fwdConfig = loadForwarderConfig(['--store-events=true', `--sink=${url}/ingest`, `--sink-token=${tokens.ingest}`, '--port=0', `--annotate=${mode.annotate}`, '--leader-elect=false'], process.env);
     forwarder = startForwarder(fwdConfig, { kubeConfig: cluster.kc });
   } else if (mode.mode === 'demo') {
     const { startDemo } = await import('../devtools/demo/run.js');

@@ -38,7 +38,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const kube = await startFakeKube();
   const config = loadForwarderConfig(
     ['--store-events=true', `--sink=${o.sink}`, `--sink-token=${o.token}`, '--cluster-name=demo', '--annotate=true', '--flush-interval=100ms', '--port=0'],
-    { ...o.env, KUBECONFIG: undefined, WATCH_NAMESPACES: undefined },
+    { ...o.env, KUBECONFIG: undefined, WATCH_NAMESPACES: undefined, LEADER_ELECT: 'false' },
   );
   const log = o.log ?? logger;
   const forwarder = startForwarder(config, { kubeConfig: kube.kubeConfig(), log: o.forwarderLogLevel ? log.child({}, { level: o.forwarderLogLevel }) : log });

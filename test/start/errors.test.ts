@@ -44,12 +44,14 @@ const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 describe('settings checked up front, one line each', () => {
   it('refuses bad settings of npm start and of the forwarder in one line each, naming the setting and not its value', async () => {
     const secret = 'hunter2-not-a-url';
-    const [logLevel, notUrl, several, forwarder, forwarderPlain] = await Promise.all([
+    const [logLevel, notUrl, several, forwarder, forwarderPlain, functions] = await Promise.all([
       run('scripts/start.ts', { ...base(), LOG_LEVEL: 'verbose' }),
       run('scripts/start.ts', { ...base(), DATABASE_URL: 'not-a-url' }),
       run('scripts/start.ts', { ...base(), DATABASE_URL: secret, LOG_LEVEL: 'loud', QUERY_AUTH_MODE: 'ldap' }),
       run('forwarder/main.ts', { ...base(), LOG_LEVEL: 'verbose' }, ['--batch-size=0']),
       run('forwarder/main.ts', { ...base(), LOG_LEVEL: 'verbose' }),
+      // the functions-framework entry point, as a deployed function imports it
+      run('functions/index.ts', { ...base(), LOG_LEVEL: 'verbose', DATABASE_URL: 'postgres://u:p@db/x' }),
     ]);
     expect(logLevel.code).toBe(2);
     expect(lines(logLevel.stderr)).toEqual(['invalid configuration: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent']);
@@ -65,7 +67,8 @@ describe('settings checked up front, one line each', () => {
       'invalid forwarder configuration: --log-level (LOG_LEVEL): must be one of fatal, error, warn, info, debug, trace, silent',
     ]);
     expect(lines(forwarderPlain.stderr)).toHaveLength(1);
-    for (const r of [logLevel, notUrl, several, forwarder, forwarderPlain]) {
+    expect(lines(functions.stderr)).toEqual(['invalid configuration: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent']);
+    for (const r of [logLevel, notUrl, several, forwarder, forwarderPlain, functions]) {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
     }
