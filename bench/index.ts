@@ -1,23 +1,23 @@
 /**
- * `npm run bench`: every benchmark, one table each; `npm run bench -- <name>…` runs only those
- * named (ingest, forwarder, failover). Not part of `npm test`: figures depend on the machine;
- * targets are printed beside them, never asserted in tests.
+ * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
+ * the machine; targets are printed beside them, never asserted in tests.
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, failover).
  */
 import { existsSync } from 'node:fs';
 import { printTable } from './harness.js';
 import { runIngestBench } from './ingest.js';
+import { runSizeBench } from './size.js';
 import { runFailoverBench } from './failover.js';
 
 process.env['LOG_LEVEL'] ??= 'silent';
-const names = process.argv.slice(2);
-const KNOWN = ['ingest', 'forwarder', 'failover'];
-for (const n of names) {
-  if (!KNOWN.includes(n)) {
-    process.stderr.write(`unknown benchmark "${n}": one of ${KNOWN.join(', ')}\n`);
-    process.exit(2);
-  }
+const NAMES = ['ingest', 'forwarder', 'size', 'failover'];
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((n) => !NAMES.includes(n));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark ${unknown.join(', ')}: choose from ${NAMES.join(', ')}\n`);
+  process.exit(2);
 }
-const wanted = (name: string) => names.length === 0 || names.includes(name);
+const wanted = (name: string) => chosen.length === 0 || chosen.includes(name);
 
 if (wanted('ingest')) printTable('Event store (issue #2)', await runIngestBench());
 
@@ -28,4 +28,5 @@ if (wanted('forwarder') && existsSync(forwarderBench)) {
   if (mod.runForwarderBench) printTable('Forwarder (issue #3)', await mod.runForwarderBench());
 }
 
+if (wanted('size')) printTable('Store size and retention', await runSizeBench());
 if (wanted('failover')) printTable('Forwarder failover (two replicas, one Lease)', await runFailoverBench());
