@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
+import type pg from 'pg';
 import { createPool } from '../shared/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/db/embedded.js';
@@ -77,6 +78,21 @@ async function currentCluster(): Promise<{ kc: KubeConfig; server: string }> {
   return { kc, server };
 }
 
+let stopping = false;
+
+/**
+ * Ctrl-C in a terminal signals the whole process group, the embedded Postgres too, which may
+ * close our idle connections ("terminating connection due to administrator command", 57P01)
+ * before our own SIGINT handler has run: expected then, not worth a warning.
+ */
+function expectCtrlC(pool: pg.Pool): void {
+  pool.removeAllListeners('error');
+  pool.on('error', (err: Error & { code?: string }) => {
+    if (stopping || err.code === '57P01') logger.debug({ message: err.message, code: err.code }, 'database connection closed: the embedded Postgres is stopping');
+    else logger.warn({ message: err.message, code: err.code }, 'idle database connection lost');
+  });
+}
+
 async function main(): Promise<void> {
   const mode = parseStartMode(process.argv.slice(2), process.env);
   if (mode === 'help') {
@@ -92,6 +108,7 @@ async function main(): Promise<void> {
     config = { ...config, DATABASE_URL: embedded.url };
   }
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
+  if (embedded) expectCtrlC(pool);
   await migrate(pool);
   const tokens = await localTokens(config);
   if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
@@ -151,13 +168,9 @@ async function main(): Promise<void> {
     void d.play().then(() => process.stdout.write(`  demo  played: ${d.scenario.namespace}/${d.scenario.pipelineRun} failed; Ctrl-C stops\n`));
   }
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // Ctrl-C reaches the embedded Postgres too, which closes our connections: expected now, not worth a warning.
-    pool.removeAllListeners('error');
-    pool.on('error', (err) => logger.debug({ message: err.message }, 'database connection closed while stopping'));
     logger.info({ signal }, 'stopping');
     // A terminal's Ctrl-C signals the embedded Postgres as well, which is gone before a flush
     // could reach it: the forwarder then stops without sending its buffer (the next start lists

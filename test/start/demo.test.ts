@@ -10,7 +10,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { eventLists, results } from '../forwarder/e2eHelpers.js';
-import { killGroup, spawnStart, type StartChild } from './startProcess.js';
+import { SPAWN_TIMEOUT, killGroup, spawnStart, type StartChild } from './startProcess.js';
 
 let db: TestDb;
 let dir: string;
@@ -60,5 +60,5 @@ describe('npm run demo', () => {
     child.ctrlC();
     expect(await child.exit).toBe(0);
     expect(child.stderr()).toBe('');
-  });
+  }, SPAWN_TIMEOUT);
 });

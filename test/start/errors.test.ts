@@ -12,7 +12,7 @@ import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { startFakeKube } from '../../devtools/fakeKube/server.js';
 import { until } from '../helpers/until.js';
 import { emitEvents, standaloneRun, storedEvents } from '../forwarder/e2eHelpers.js';
-import { killGroup, root, spawnStart, type StartChild } from './startProcess.js';
+import { SPAWN_TIMEOUT, killGroup, root, spawnStart, type StartChild } from './startProcess.js';
 
 let dir: string;
 const children: StartChild[] = [];
@@ -72,7 +72,7 @@ describe('settings checked up front, one line each', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
     }
-  });
+  }, SPAWN_TIMEOUT);
 
   it('says a fatal error once, in one line, without the password of the database URL', async () => {
     const r = await run('scripts/start.ts', { ...base(), DATABASE_URL: 'postgres://tekton:s3cret-password@127.0.0.1:1/tekton', LOG_LEVEL: 'info' });
@@ -80,7 +80,7 @@ describe('settings checked up front, one line each', () => {
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^start failed: connect ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)$/)]);
     expect(r.stdout).not.toMatch(/FATAL|ECONNREFUSED/);
     expect(r.stdout + r.stderr).not.toContain('s3cret-password');
-  });
+  }, SPAWN_TIMEOUT);
 });
 
 describe('Ctrl-C', () => {
@@ -113,7 +113,7 @@ describe('Ctrl-C', () => {
     } finally {
       await kube.close();
     }
-  });
+  }, SPAWN_TIMEOUT);
 
   it('stops npm start and its embedded Postgres with clean shutdown lines only', async () => {
     const c = spawnStart([], { ...base(), INGEST_TOKEN, QUERY_TOKEN, LOG_LEVEL: 'info' });
@@ -134,5 +134,5 @@ describe('Ctrl-C', () => {
     // Secrets stay out of log lines (the banner prints the local tokens on purpose; logs do not).
     const logLines = lines(c.stdout()).filter((l) => l.startsWith('{'));
     for (const l of logLines) expect(l).not.toMatch(new RegExp(`${INGEST_TOKEN}|${QUERY_TOKEN}|password`));
-  });
+  }, SPAWN_TIMEOUT);
 });

@@ -14,7 +14,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { emitEvents, results, standaloneRun, storedEvents, type Created } from '../forwarder/e2eHelpers.js';
-import { killGroup, spawnStart, type StartChild } from './startProcess.js';
+import { SPAWN_TIMEOUT, killGroup, spawnStart, type StartChild } from './startProcess.js';
 
 let kube: FakeKube;
 let db: TestDb;
@@ -59,7 +59,7 @@ describe('npm start', () => {
     await until(() => results(url, SAMPLE.namespace), (r) => r.length > 0, 'the sample');
     expect(child.stdout()).toContain('npm start -- --cluster watches your cluster');
     expect(kube.requests.length).toBe(before);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('watches the current context with --cluster, and annotates nothing without --annotate', async () => {
     const ns = 'start-cluster';
@@ -74,7 +74,7 @@ describe('npm start', () => {
     emitEvents(kube, pod, 3, created, 'second');
     await until(() => storedEvents(url, ns), (items) => items.length === created.size, 'the second Events stored');
     expect(patches()).toHaveLength(0);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('annotates runs when asked: TEKTON_EVENTS_CLUSTER=true with --annotate', async () => {
     const ns = 'start-annotate';
@@ -84,7 +84,7 @@ describe('npm start', () => {
     await child.url();
     expect(child.stdout()).toContain('annotating its runs');
     await until(() => patches().filter((p) => p.path.endsWith(`/namespaces/${ns}/taskruns/annotated`)).length, (n) => n === 1, 'the annotation patch');
-  });
+  }, SPAWN_TIMEOUT);
 
   it('refuses what it cannot do in one line, before starting anything', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
@@ -102,5 +102,5 @@ describe('npm start', () => {
         expect(c.stdout()).not.toContain('tekton-events is running');
       }),
     );
-  });
+  }, SPAWN_TIMEOUT);
 });

@@ -5,6 +5,9 @@ import { until } from '../helpers/until.js';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 
+/** Per test: each starts one or more processes, which take many seconds on busy shared cores. */
+export const SPAWN_TIMEOUT = 180_000;
+
 export interface StartChild {
   proc: ChildProcess;
   stdout(): string;
@@ -41,7 +44,7 @@ export function spawnStart(args: string[], env: Record<string, string>): StartCh
         () => (exited ? 'exited' : /ingest\s+POST (http:\/\/127\.0\.0\.1:\d+)\/ingest/.exec(out)),
         (v) => v !== null,
         'the banner',
-        60_000,
+        150_000,
       );
       if (m === 'exited') throw new Error(`start exited before its banner: ${err}${out}`);
       return m![1]!;
