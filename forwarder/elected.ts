@@ -77,8 +77,10 @@ export function startElectedForwarder(
     metrics,
     ready: firstDecision,
     isLeader: () => elector.isLeader(),
-    // Standing by is ready; leading is ready once the caches are synced.
-    isReady: () => (active ? active.isReady() : !elector.isLeader()),
+    // Leading is ready once the caches are synced; standing by is ready while the Lease is
+    // readable and held by another (a replica that cannot reach its Lease, e.g. for want of
+    // RBAC, would never take over: not ready, so it shows).
+    isReady: () => (active ? active.isReady() : !elector.isLeader() && elector.last === 'held'),
     async shutdown() {
       clearInterval(standbyCheck);
       // Stop renewing and forwarding (flushing the buffer), then hand the Lease over at once.

@@ -49,6 +49,8 @@ export class LeaderElector {
   private wake: AbortController = new AbortController();
   private loop: Promise<void> | undefined;
   holder: string | undefined;
+  /** the outcome of the latest attempt: 'failed' while the Lease cannot be read or written */
+  last: Attempt | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -120,12 +122,16 @@ export class LeaderElector {
   private async attempt(timeoutMs = this.o.retryPeriodMs * 4): Promise<Attempt> {
     const now = Date.now();
     try {
-      return await withTimeout(this.tryAcquireOrRenew(now), timeoutMs);
+      return (this.last = await withTimeout(this.tryAcquireOrRenew(now), timeoutMs));
     } catch (err) {
       const code = codeOf(err);
       // 409: another candidate wrote first; the next read shows who.
-      if (code !== 409) this.o.log.warn({ err: (err as Error).message.split('\n')[0], code }, 'leader election: Lease request failed');
-      return code === 409 ? 'held' : 'failed';
+      if (code === 403) {
+        this.o.log.error({ lease: `${this.o.namespace}/${this.o.name}`, code }, 'leader election: forbidden to read or write the Lease; grant the Role of deploy/forwarder/rbac.yaml (or --leader-elect=false)');
+      } else if (code !== 409) {
+        this.o.log.warn({ err: (err as Error).message.split('\n')[0], code }, 'leader election: Lease request failed');
+      }
+      return (this.last = code === 409 ? 'held' : 'failed');
     }
   }
 

@@ -106,6 +106,8 @@ describe('leader election between two forwarders', () => {
     try {
       await until(() => a.isLeader(), (v) => !v, 'the leader to give up');
       expect((await a.metrics.leader.get()).values[0]?.value).toBe(0);
+      // Not leading and unable to read its Lease: not ready, so it shows.
+      expect(a.isReady()).toBe(false);
     } finally {
       kube.failRequests(0);
     }
