@@ -67,6 +67,9 @@ async function spawnForwarder(env: Record<string, string>, args: string[] = []):
   return { proc, port, logs, exit };
 }
 
+/** A process start takes many seconds on busy shared cores. */
+const SPAWN_TIMEOUT = 180_000;
+
 const ops = (c: Child, p: string) => fetch(`http://127.0.0.1:${c.port}${p}`);
 
 /** Runs forwarder/main.ts to its exit with only the given environment (plus PATH and an empty HOME). */
@@ -91,7 +94,7 @@ describe('the forwarder process', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^no Kubernetes configuration: .*\.kube\/config does not exist$/)]);
     expect(r.stdout + r.stderr).not.toMatch(/skipTLSVerify|localhost:8080/);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('refuses a plain-HTTP cluster without insecure-skip-tls-verify in one line', async () => {
     const file = path.join(dir, 'plain-http');
@@ -99,13 +102,13 @@ describe('the forwarder process', () => {
     const r = await runToExit({ STORE_EVENTS: 'true', K_SINK: sink.url, KUBECONFIG: file });
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/is plain HTTP .*insecure-skip-tls-verify: true$/)]);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('names a missing kubeconfig file in one line', async () => {
     const r = await runToExit({ STORE_EVENTS: 'true', K_SINK: sink.url, KUBECONFIG: path.join(dir, 'nope') });
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([`the kubeconfig ${path.join(dir, 'nope')} (--kubeconfig/KUBECONFIG) does not exist`]);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('stores nothing by default, says so in its log, and stays healthy and ready', async () => {
     const before = kube.requests.length;
