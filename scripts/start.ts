@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedServer | undefined;
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
-    config = { ...config, DATABASE_URL: embedded.url };
+    config = { ...config, DATABASE_URL: embedded.socketUrl };
   }
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
   if (embedded) expectCtrlC(pool);
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
   if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
   config = { ...config, QUERY_TOKEN: tokens.query };
   const fns = await buildFunctions(config, pool);
-  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const { url } = listening;
 
   // The sample unless asked otherwise: a cluster only with --cluster, and annotated only with --annotate.
   let forwarder: Forwarder | undefined;
@@ -178,8 +179,8 @@ async function main(): Promise<void> {
     const databaseGoing = embedded !== undefined && signal === 'SIGINT';
     await (databaseGoing ? forwarder?.kill() : forwarder?.shutdown());
     await demo?.stop({ flush: !databaseGoing });
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    // Requests in flight are answered (after their commit) before Postgres goes away.
+    await listening.close();
     await pool.end();
     await embedded?.stop();
     process.exit(0);
