@@ -1,13 +1,20 @@
 /**
  * The query function: Tekton Results' read API over the event store (SPEC §5).
+ *
+ * Every request's database work runs on one checked-out connection of the query pool, bounded
+ * by QUERY_TIMEOUT_MS (the pool's statement_timeout) and cancelled in Postgres when the client
+ * goes away. A records page is bounded by MAX_PAGE_BYTES as well as by page_size, and a large
+ * one is streamed (see listRecordsPage.ts).
  */
 import type pg from 'pg';
-import { json, withProblems, type Handler } from '../../shared/http/core.js';
+import { json, withProblems, type CoreResponse, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { callerToken } from '../../shared/http/auth.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
+import { classifyPgError } from '../../shared/db/errors.js';
+import { checkout, CLIENT_TIMEOUT_MESSAGE } from '../../shared/db/pool.js';
 import { listResults, getResult, deleteResult } from '../../shared/store/queryResults.js';
-import { listRecords, getRecord } from '../../shared/store/queryRecords.js';
+import { getRecord } from '../../shared/store/queryRecords.js';
 import type { ListOptions } from '../../shared/store/listing.js';
 import { matchRoute, type Route } from './routes.js';
 import { parseListParams } from './params.js';
@@ -15,11 +22,21 @@ import { namespacesOf, type Authorizer, type Resource, type Verb } from './acces
 import { type PageTokens } from './pageToken.js';
 import { compileFilter } from './filter/compile.js';
 import { renderRecord, renderResult } from './render.js';
+import { recordsPage } from './recordsPage.js';
+
+export interface QueryLimits {
+  /** The query pool's statement_timeout, named in the answer when a query runs over it. */
+  queryTimeoutMs: number;
+  maxPageBytes: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { queryTimeoutMs: 5_000, maxPageBytes: 4 * 1024 * 1024 };
 
 export interface QueryDeps {
   pool: pg.Pool;
   authorizer: Authorizer;
   pageTokens: PageTokens;
+  limits?: Partial<QueryLimits>;
 }
 
 const RESOURCE: Record<Route['op'], Resource> = {
@@ -38,10 +55,27 @@ const VERB: Record<Route['op'], Verb> = {
   getRecord: 'get',
 };
 
+/** Answers are per caller and change with every append: no cache may keep one. */
+const NO_STORE = { 'cache-control': 'no-store' };
+
+/** The answer for a query that ran over its time: 503 (it may pass when the database is less busy) naming the limit. */
+function tooSlow(err: unknown, limits: QueryLimits): HttpError | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const serverTimeout = e?.code === '57014' && /statement timeout/.test(message);
+  if (!serverTimeout && message !== CLIENT_TIMEOUT_MESSAGE) return undefined;
+  return new HttpError(
+    503,
+    `the query ran longer than the limit of ${limits.queryTimeoutMs} ms (QUERY_TIMEOUT_MS) and was stopped; narrow the filter or lower page_size, or retry later`,
+    { headers: { 'retry-after': '5' }, cause: err },
+  );
+}
+
 export function createQueryHandler(deps: QueryDeps): Handler {
   const { pool, authorizer, pageTokens } = deps;
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...deps.limits };
 
-  async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null) {
+  async function list(db: pg.ClientBase, route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null, signal?: AbortSignal) {
     const params = parseListParams(q);
     const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
@@ -53,49 +87,74 @@ export function createQueryHandler(deps: QueryDeps): Handler {
       pageSize: params.pageSize,
       filter,
     };
-    const withToken = (body: Record<string, unknown>, next: ListOptions['cursor']) => {
-      if (next) body['next_page_token'] = pageTokens.encode(scope, next);
-      return json(200, body);
-    };
+    const token = (next: ListOptions['cursor']) => (next ? pageTokens.encode(scope, next) : undefined);
     if (route.op === 'listResults') {
-      const page = await listResults(pool, opts);
-      return withToken({ results: page.items.map(renderResult) }, page.next);
+      const page = await listResults(db, opts);
+      const body: Record<string, unknown> = { results: page.items.map(renderResult) };
+      const next = token(page.next);
+      if (next) body['next_page_token'] = next;
+      return json(200, body);
     }
-    if (route.result !== '-' && route.parent !== '-' && !(await getResult(pool, route.parent, route.result))) {
+    if (route.result !== '-' && route.parent !== '-' && !(await getResult(db, route.parent, route.result))) {
       throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
     }
-    const page = await listRecords(pool, { resultName: route.result === '-' ? null : route.result }, opts);
-    return withToken({ records: page.items.map(renderRecord) }, page.next);
+    return recordsPage({ db, pool, signal, maxPageBytes: limits.maxPageBytes, scope: { resultName: route.result === '-' ? null : route.result }, opts, token });
   }
 
-  return withProblems(async (req) => {
+  async function run(route: Route, req: Parameters<Handler>[0], scopeNs: string[] | null): Promise<CoreResponse> {
+    return checkout(
+      pool,
+      async (db) => {
+        switch (route.op) {
+          case 'listResults':
+          case 'listRecords':
+            return list(db, route, req.query, scopeNs, req.signal);
+          case 'getResult': {
+            const row = await getResult(db, route.parent, route.result);
+            if (!row) throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
+            return json(200, renderResult(row));
+          }
+          case 'deleteResult':
+            throw new Error('deleteResult runs on the pool');
+          case 'getRecord': {
+            const row = await getRecord(db, route.parent, route.result, route.record);
+            if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
+            return json(200, renderRecord(row));
+          }
+        }
+      },
+      req.signal,
+    );
+  }
+
+  async function remove(route: { parent: string; result: string }): Promise<CoreResponse> {
+    try {
+      if (!(await deleteResult(pool, route.parent, route.result))) {
+        throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
+      }
+    } catch (err) {
+      // Deadlocks with appends of the same result's runs, after deleteResult's own retries.
+      if (classifyPgError(err) === 'conflict') {
+        throw new HttpError(409, `result ${route.parent}/results/${route.result} is being written to (its runs are still sending events); delete it again once they are done`, { cause: err });
+      }
+      throw err;
+    }
+    return json(200, {});
+  }
+
+  const handle = withProblems(async (req) => {
     const route = matchRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
     const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
     try {
-      switch (route.op) {
-        case 'listResults':
-        case 'listRecords':
-          return await list(route, req.query, namespacesOf(scope, route.parent));
-        case 'getResult': {
-          const row = await getResult(pool, route.parent, route.result);
-          if (!row) throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
-          return json(200, renderResult(row));
-        }
-        case 'deleteResult': {
-          if (!(await deleteResult(pool, route.parent, route.result))) {
-            throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
-          }
-          return json(200, {});
-        }
-        case 'getRecord': {
-          const row = await getRecord(pool, route.parent, route.result, route.record);
-          if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
-          return json(200, renderRecord(row));
-        }
-      }
+      return route.op === 'deleteResult' ? await remove(route) : await run(route, req, namespacesOf(scope, route.parent));
     } catch (err) {
-      throw unavailableOr(err, 'retry later', 2);
+      if (err instanceof HttpError) throw err;
+      throw tooSlow(err, limits) ?? unavailableOr(err, 'retry later', 2);
     }
   });
+  return async (req) => {
+    const out = await handle(req);
+    return { ...out, headers: { ...out.headers, ...NO_STORE } };
+  };
 }

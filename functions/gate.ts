@@ -1,0 +1,44 @@
+/**
+ * What the local server checks from the request line and headers alone, before it reads a byte
+ * of the body: a client without the right token, or one sending a body where none belongs,
+ * costs no buffering and no waiting on a slow upload. The handlers check the same again (they
+ * also run behind adapters whose framework has read the body already).
+ */
+import type { Config } from '../shared/config.js';
+import type { CoreRequest } from '../shared/http/core.js';
+import { callerToken, tokenMatches, unauthorized } from '../shared/http/auth.js';
+import { HttpError } from '../shared/http/problem.js';
+import type { Gate } from '../shared/http/node.js';
+import { ingestTokens } from './ingest/token.js';
+
+/** Methods whose requests carry no body in this API. */
+const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+export function hasBody(req: Pick<CoreRequest, 'headers'>): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
+}
+
+function checkToken(req: CoreRequest, tokens: string[], allowQueryParam: boolean): void {
+  const token = callerToken(req, allowQueryParam);
+  if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
+  if (!tokens.map((t) => tokenMatches(token, t)).includes(true)) throw unauthorized('invalid token');
+}
+
+export function gateFor(config: Config): Gate {
+  let ingest: string[] | undefined;
+  try {
+    ingest = ingestTokens(config);
+  } catch {
+    ingest = undefined; // not configured: the ingest handler says so itself
+  }
+  const cleanup = config.CLEANUP_TOKEN;
+  return (req) => {
+    if (BODILESS.has(req.method) && hasBody(req)) {
+      throw new HttpError(400, `a ${req.method} request must not have a body`);
+    }
+    if (req.method !== 'POST') return;
+    if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(req, ingest, true);
+    if (req.path === '/cleanup' && cleanup) checkToken(req, [cleanup], false);
+  };
+}
