@@ -115,7 +115,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
             return json(200, renderResult(row));
           }
           case 'deleteResult':
-            throw new Error('deleteResult runs on the pool');
+            throw new Error('deleteResult runs in remove()');
           case 'getRecord': {
             const row = await getRecord(db, route.parent, route.result, route.record);
             if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
@@ -127,9 +127,9 @@ export function createQueryHandler(deps: QueryDeps): Handler {
     );
   }
 
-  async function remove(route: { parent: string; result: string }): Promise<CoreResponse> {
+  async function remove(route: { parent: string; result: string }, signal?: AbortSignal): Promise<CoreResponse> {
     try {
-      if (!(await deleteResult(pool, route.parent, route.result))) {
+      if (!(await checkout(pool, (db) => deleteResult(db, route.parent, route.result), signal))) {
         throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
       }
     } catch (err) {
@@ -147,9 +147,11 @@ export function createQueryHandler(deps: QueryDeps): Handler {
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
     const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
     try {
-      return route.op === 'deleteResult' ? await remove(route) : await run(route, req, namespacesOf(scope, route.parent));
+      return route.op === 'deleteResult' ? await remove(route, req.signal) : await run(route, req, namespacesOf(scope, route.parent));
     } catch (err) {
       if (err instanceof HttpError) throw err;
+      // Nobody reads this answer; it only must not be logged as a failure.
+      if (req.signal?.aborted) throw new HttpError(408, 'the client went away before the answer was ready');
       throw tooSlow(err, limits) ?? unavailableOr(err, 'retry later', 2);
     }
   });

@@ -84,6 +84,11 @@ export interface Lease {
 export async function lease(pool: pg.Pool, signal?: AbortSignal): Promise<Lease> {
   signal?.throwIfAborted();
   const client = await pool.connect();
+  if (signal?.aborted) {
+    // Gone while waiting for a connection: nothing to run.
+    client.release();
+    signal.throwIfAborted();
+  }
   let lost: Error | undefined;
   const onError = (err: Error & { code?: string }) => {
     lost = err;
