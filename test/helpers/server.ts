@@ -12,6 +12,7 @@ export interface TestServer {
   url: string;
   db: TestDb;
   fns: Functions;
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -24,6 +25,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     url,
     db,
     fns,
+    server,
     async close() {
       await closeServer(server);
       await db.drop();
