@@ -39,6 +39,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The pid of the postmaster running over `dataDir`, from its lock file; undefined when none runs. */
+export async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n', 1)[0]);
+  return pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
 /**
  * Starts (initialising on first use) a Postgres server over `dataDir`. `persistent: false`
  * deletes the directory on stop (tests). If a server left running by a killed earlier
