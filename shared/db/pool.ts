@@ -39,10 +39,11 @@ export function createPool(connectionString: string, max = 10, bounds: PoolBound
     // waiting for a free client too), so callers answer 503 and are retried.
     connectionTimeoutMillis: bounds.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
+    // 0: unbounded, for migrations only (they may rewrite big tables).
     statement_timeout: statementTimeoutMs,
     // A transaction left open by a client that went away does not hold its locks for long.
-    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 10_000),
-    query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
+    idle_in_transaction_session_timeout: statementTimeoutMs > 0 ? Math.max(statementTimeoutMs * 2, 10_000) : 0,
+    query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + CLIENT_GRACE_MS : undefined,
     // A peer that vanished (host down, network cut) is noticed by the kernel within about a
     // minute rather than the default two hours; a stopped server is caught by query_timeout.
     keepAlive: true,
