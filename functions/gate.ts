@@ -1,24 +1,18 @@
 /**
  * What the local server checks from the request line and headers alone, before it reads a byte
- * of the body: a client without the right token, or one sending a body where none belongs,
- * costs no buffering and no waiting on a slow upload. The handlers check the same again (they
+ * of the body: a client without the right token, or one sending a large body where none belongs,
+ * costs no buffering and no waiting on a slow upload. GET and the other methods that carry no
+ * data here may have a small body only (see maxBodyFor). The handlers check the same again (they
  * also run behind adapters whose framework has read the body already).
  */
 import type { Config } from '../shared/config.js';
 import type { CoreRequest } from '../shared/http/core.js';
 import { callerToken, tokenMatches, unauthorized } from '../shared/http/auth.js';
 import { HttpError } from '../shared/http/problem.js';
-import type { Gate } from '../shared/http/node.js';
+import { maxBodyFor, type Gate } from '../shared/http/node.js';
 import { ingestTokens } from './ingest/token.js';
 import { cleanupToken } from './cleanup/handler.js';
 
-/** Methods whose requests carry no body in this API. */
-const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-
-export function hasBody(req: Pick<CoreRequest, 'headers'>): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
-}
 
 function checkToken(token: string | undefined, tokens: string[]): void {
   if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
@@ -34,8 +28,10 @@ export function gateFor(config: Config): Gate {
   }
   const cleanup = config.CLEANUP_TOKEN;
   return (req) => {
-    if (BODILESS.has(req.method) && hasBody(req)) {
-      throw new HttpError(400, `a ${req.method} request must not have a body`);
+    const max = maxBodyFor(req.method);
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (max !== undefined && Number.isFinite(declared) && declared > max) {
+      throw new HttpError(413, `a ${req.method} request may carry at most ${max} bytes of body (the request message Results clients send); this one announces ${declared}`);
     }
     if (req.method !== 'POST') return;
     if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(callerToken(req, true), ingest);

@@ -25,6 +25,19 @@ export interface ListenerOptions {
 
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 5_000;
 
+/**
+ * GET, HEAD, DELETE and OPTIONS carry no data in this API, but gRPC-gateway clients (tkn-results)
+ * send the request message as a small protojson body with GET: such requests may have this much
+ * body and no more, whatever MAX_BODY_BYTES says.
+ */
+export const BODILESS_MAX_BYTES = 4096;
+const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/** The body limit of a method, when it is stricter than MAX_BODY_BYTES. */
+export function maxBodyFor(method: string): number | undefined {
+  return BODILESS.has(method.toUpperCase()) ? BODILESS_MAX_BYTES : undefined;
+}
+
 function tooLarge(max: number): HttpError {
   return new HttpError(413, `request body is larger than the limit of ${max} bytes (MAX_BODY_BYTES)`);
 }
@@ -143,7 +156,7 @@ export function nodeListener(handler: Handler, maxBodyBytes: number, opts: Liste
           if (body.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
         } else {
           opts.gate?.(head);
-          body = await readBody(req, maxBodyBytes, opts.bodyIdleTimeoutMs);
+          body = await readBody(req, Math.min(maxBodyBytes, maxBodyFor(head.method) ?? maxBodyBytes), opts.bodyIdleTimeoutMs);
         }
         out = await handler({ ...head, body, signal: gone.signal });
       } catch (err) {
