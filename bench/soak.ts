@@ -201,15 +201,36 @@ export async function runSoak(): Promise<Row[]> {
         }
       }),
     );
+    // Cancelled when their clients give up: no query statement may run past the 2 s those wait.
+    let overdue = 0;
+    let stopped = false;
+    const watcher = new pg.Client({ connectionString: postgres.url, query_timeout: 1_000 });
+    await watcher.connect();
+    watcher.on('error', () => undefined);
+    const watching = (async () => {
+      while (Date.now() < attackEnd) {
+        if (!stopped) {
+          const r = await watcher
+            .query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'tekton-events query' and state = 'active' and now() - query_start > interval '3 seconds'`)
+            .catch(() => undefined);
+          overdue = Math.max(overdue, r?.rows[0]?.n ?? 0);
+        }
+        await sleep(500);
+      }
+    })();
     await sleep((ATTACK_S * 1000) / 2);
+    stopped = true;
     const pids = ATTACKS.has('stop') ? await postgresPids(postgres.dataDir) : [];
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
       await sleep(STOP_S * 1000);
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
+      // What ran before the stop may finish late; give the cancels a moment before watching again.
+      setTimeout(() => (stopped = false), 3_000).unref();
     }
-    await Promise.all([hostile, probes, ingestLoop]);
+    await Promise.all([hostile, probes, ingestLoop, watching]);
+    await watcher.end().catch(() => undefined);
     const [stats] = await attackStats;
     await worker.terminate();
     await Promise.all([...inFlight]);
@@ -239,6 +260,7 @@ export async function runSoak(): Promise<Row[]> {
       { benchmark: 'server peak RSS (RSS before the attack)', figure: `${fmt(peakRss)} MB (${fmt(rssBefore)} MB)`, target: '< 300 MB', met: peakRss < 300 },
       { benchmark: 'Events acknowledged / stored / lost', figure: `${acknowledged.size} / ${stored.size} / ${lost}`, target: '0 lost', met: lost === 0 },
       { benchmark: `hostile queries (${filter === HOSTILE ? 'nested exists' : 'nested exists refused (400); an expensive accepted filter'})`, figure: statuses },
+      { benchmark: 'query statements still running 1 s after their client gave up (most at once)', figure: String(overdue), target: '0', met: overdue === 0 },
       { benchmark: 'unauthenticated 1 MB POSTs (100 connections)', figure: `${stats.flood!['requests']} sent, ${stats.flood!['refused401']} answered 401` },
       { benchmark: 'trickled bodies (50 connections)', figure: `${stats.slow!['connections']} opened, ${stats.slow!['answered408']} answered 408` },
     ];

@@ -84,6 +84,6 @@ describe('a database that stops answering', () => {
     }
     await until(async () => (await ingestOne()).status, (s) => s === 200, 'ingest to work again');
     await until(async () => (await query(url, '/ci/results')).status, (s) => s === 200, 'queries to work again');
-    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    await until(async () => (await fetch(`${url}/readyz`)).status, (s) => s === 200, 'readiness to come back');
   });
 });
