@@ -161,32 +161,28 @@ export async function runSoak(): Promise<Row[]> {
       }
     })();
 
-    // Probes: /healthz every 100 ms and a cheap query every 200 ms, each in a loop of its own,
-    // before the attack (the machine's baseline) and during it.
+    // Probes: /healthz every 100 ms from a worker thread of its own (bench/soakProbe.mjs), before
+    // the attack (the machine's baseline) and during it; a cheap query every 200 ms.
     const healthMs: number[][] = [[], [], []];
     const cheapMs: number[] = [];
     const slowHealth: string[] = [];
     let rssBefore = 0;
-    const probes = Promise.all([
-      (async () => {
-        while (Date.now() < attackEnd) {
-          const t = Date.now();
-          const h = await timedGet(url, '/healthz', 5_000);
-          healthMs[phaseOf(t)]!.push(h.ms);
-          if (phaseOf(t) === 1 && h.ms > 100) slowHealth.push(`${((t - attackStart) / 1000).toFixed(1)}s:${Math.round(h.ms)}ms`);
-          await sleep(100);
-        }
-      })(),
-      (async () => {
-        while (Date.now() < attackStart) await sleep(50);
-        rssBefore = rssMb(server.pid!);
-        while (Date.now() < attackEnd) {
-          const q = await timedGet(url, `${API}/steady/results?page_size=1`, 10_000);
-          if (q.status === 200) cheapMs.push(q.ms);
-          await sleep(200);
-        }
-      })(),
-    ]);
+    const prober = new Worker(new URL('./soakProbe.mjs', import.meta.url), { workerData: { url, from: attackStart, until: attackEnd, everyMs: 100 } });
+    const probed = once(prober, 'message') as Promise<[{ before: number[]; during: number[] }]>;
+    const probes = (async () => {
+      while (Date.now() < attackStart) await sleep(50);
+      rssBefore = rssMb(server.pid!);
+      while (Date.now() < attackEnd) {
+        const q = await timedGet(url, `${API}/steady/results?page_size=1`, 10_000);
+        if (q.status === 200) cheapMs.push(q.ms);
+        await sleep(200);
+      }
+      const [{ before, during }] = await probed;
+      healthMs[0]!.push(...before);
+      healthMs[1]!.push(...during);
+      for (const [i, ms] of during.entries()) if (ms > 100) slowHealth.push(`#${i}:${Math.round(ms)}ms`);
+      await prober.terminate();
+    })();
 
     // The attack.
     while (Date.now() < attackStart) await sleep(50);
