@@ -6,7 +6,6 @@
  * also run behind adapters whose framework has read the body already).
  */
 import type { Config } from '../shared/config.js';
-import type { CoreRequest } from '../shared/http/core.js';
 import { callerToken, tokenMatches, unauthorized } from '../shared/http/auth.js';
 import { HttpError } from '../shared/http/problem.js';
 import { maxBodyFor, type Gate } from '../shared/http/node.js';

@@ -1,6 +1,6 @@
 /**
  * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
- * the query API under `/apis/…`, `/healthz`, and `POST /cleanup`.
+ * the query API under `/apis/…`, `/healthz` and `/readyz`, and `POST /cleanup`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
