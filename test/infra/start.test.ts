@@ -97,5 +97,6 @@ describe('npm start', () => {
     expect(banner()).not.toContain(tokens.query);
     expect(banner()).toContain('tokens.json');
     await stop();
-  });
+    // Two starts (initdb, infra apply), a crash and a recovery: far longer than one test's default on a busy machine.
+  }, 300_000);
 });
