@@ -114,8 +114,9 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) {
     await mkdir(DATA_DIR, { recursive: true });
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
-    config = { ...config, DATABASE_URL: embedded.url };
-    urls = await embeddedRoles(embedded.url, config);
+    config = { ...config, DATABASE_URL: embedded.socketUrl };
+    // Over the Unix socket, as main's functions do; each role's URL keeps the socket.
+    urls = await embeddedRoles(embedded.socketUrl, config);
     unsupervise = embedded.supervise();
   } else {
     // Your database, your roles: migrated and used as DATABASE_URL says (see docs/deployment.md).
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
   config = { ...config, QUERY_TOKEN: tokens.query };
   const pools = poolsFor(config, urls);
   const fns = await buildFunctions(config, pools);
-  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT, '127.0.0.1', serverLimits(config, fns.gate));
+  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT, '127.0.0.1', serverLimits(config, fns.gate));
+  const { url } = listening;
 
   // A reachable cluster gets the forwarder (storing on: this is a local trial); otherwise the sample.
   const cluster = await reachableCluster();
@@ -183,8 +185,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await forwarder?.shutdown();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    // Requests in flight are answered (after their commit) before Postgres goes away.
+    await listening.close();
     await endPools(pools);
     unsupervise();
     await embedded?.stop();
