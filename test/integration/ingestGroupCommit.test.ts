@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { newRun, storedEvent, type Run } from '../helpers/ce.js';
+import { until } from '../helpers/until.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
 import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import { eventKey, firstSeen, lastSeen, resourceVersionNumber, seriesCount } from '../../shared/event.js';
@@ -98,5 +99,50 @@ describe('group commit', () => {
     await expect(storeBatch(db.pool, refused(run))).rejects.toBeDefined();
     await storeBatch(db.pool, prepareBatch([write(run)]));
     expect(await stored(run)).toEqual({ results: 1, records: 1, events: 1 });
+  });
+});
+
+/**
+ * Occupies the queue's only slot: stores a write to `run`, then holds its record row so the
+ * next write to it waits inside Postgres. Everything submitted meanwhile queues behind it.
+ */
+async function occupy(queue: AppendQueue, run: Run): Promise<{ running: Promise<unknown>; release(): Promise<void> }> {
+  await storeBatch(db.pool, prepareBatch([write(run)]));
+  const holder = await db.pool.connect();
+  await holder.query('begin');
+  await holder.query('select id from records where run_uid = $1 for update', [run.uid]);
+  const running = queue.submit(prepareBatch([write(run)]));
+  await until(
+    async () => (await db.pool.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`)).rows[0]!.n,
+    (n) => n > 0,
+    'the occupying write to wait on the held row',
+  );
+  return {
+    running,
+    async release() {
+      await holder.query('commit');
+      holder.release();
+    },
+  };
+}
+
+describe('group commit under review', () => {
+  it('keeps the state Postgres orders newest when two merged requests differ below the millisecond', async () => {
+    const queue = new AppendQueue(db.pool, { maxInFlight: 1 });
+    const slot = await occupy(queue, newRun('TaskRun', 'micro-slot'));
+    const run = newRun('TaskRun', 'micro');
+    const base = write(run);
+    // Same series count; `a` was seen 100 µs later (the same millisecond), `b` has the higher resourceVersion.
+    const a = { ...base, lastSeen: '2026-01-02T03:04:05.000200Z', resourceVersion: '5' };
+    const b = { ...base, lastSeen: '2026-01-02T03:04:05.000100Z', resourceVersion: '6' };
+    const answers = Promise.all([queue.submit(prepareBatch([a])), queue.submit(prepareBatch([b]))]);
+    await slot.release();
+    await Promise.all([slot.running, answers]);
+    // Stored one after the other, `b` is older than `a` (last seen first) and changes nothing.
+    const { rows } = await db.pool.query<{ rv: string }>(
+      `select e.resource_version::text as rv from record_events e join records r on r.id = e.record_id where r.run_uid = $1`,
+      [run.uid],
+    );
+    expect(rows).toEqual([{ rv: '5' }]);
   });
 });
