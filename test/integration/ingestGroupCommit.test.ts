@@ -8,6 +8,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { newRun, storedEvent, type Run } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
+import { classifyPgError } from '../../shared/db/errors.js';
 import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import { eventKey, firstSeen, lastSeen, resourceVersionNumber, seriesCount } from '../../shared/event.js';
 import { eventListRecordId } from '../../shared/names.js';
@@ -144,5 +145,29 @@ describe('group commit under review', () => {
       [run.uid],
     );
     expect(rows).toEqual([{ rv: '5' }]);
+  });
+});
+
+describe('group commit queue bound', () => {
+  it('refuses a request at once as an outage when the queue is full, and stores the ones it took', async () => {
+    const run = newRun('TaskRun', 'full-slot');
+    const [a, b] = [newRun('TaskRun', 'full-a'), newRun('TaskRun', 'full-b')];
+    const batchA = prepareBatch([write(a)]);
+    const queue = new AppendQueue(db.pool, { maxInFlight: 1, maxQueuedBytes: batchA.events[0]!.row.length + 10 });
+    const slot = await occupy(queue, run);
+    const answerA = queue.submit(batchA);
+    const answerB = queue.submit(prepareBatch([write(b)]));
+    // Refused while the slot is still held: nothing waits in memory for it.
+    const refusal = await answerB.then(() => undefined, (err: unknown) => err);
+    expect(refusal).toBeInstanceOf(Error);
+    expect(classifyPgError(refusal)).toBe('retry');
+    expect(queue.pending).toBe(2);
+    await slot.release();
+    await Promise.all([slot.running, answerA]);
+    expect(await stored(a)).toEqual({ results: 1, records: 1, events: 1 });
+    expect(await stored(b)).toEqual({ results: 0, records: 0, events: 0 });
+    // Once it has drained, the queue takes requests again.
+    await queue.submit(prepareBatch([write(b)]));
+    expect(await stored(b)).toEqual({ results: 1, records: 1, events: 1 });
   });
 });
