@@ -130,8 +130,18 @@ export class AppendQueue {
         for (const e of group) e.reject(err);
         return;
       }
+      // Once a rerun meets an outage, the rest get it as their answer at once: rerun in turn,
+      // each would wait out its own connection timeout while holding this slot.
+      let outage: unknown;
       for (const e of group) {
-        await storeBatch(this.pool, e.batch, this.opts).then(e.resolve, e.reject);
+        if (outage !== undefined) {
+          e.reject(outage);
+          continue;
+        }
+        await storeBatch(this.pool, e.batch, this.opts).then(e.resolve, (err: unknown) => {
+          if (classifyPgError(err) === 'retry') outage = err;
+          e.reject(err);
+        });
       }
     }
   }

@@ -171,3 +171,29 @@ describe('group commit queue bound', () => {
     expect(await stored(b)).toEqual({ results: 1, records: 1, events: 1 });
   });
 });
+
+describe('group commit split meeting an outage', () => {
+  it('answers the rest of a split group at once with the outage instead of rerunning each', async () => {
+    const [bad, a, c] = [newRun('TaskRun', 'outage-bad'), newRun('TaskRun', 'outage-a'), newRun('TaskRun', 'outage-c')];
+    const tried: string[] = [];
+    const sink: ChangeSink = {
+      active: () => true,
+      onChanges: async (_c, changes) => {
+        const uid = changes[0]!.list.runUid;
+        tried.push(uid);
+        // The database "goes away" as `a` is rerun alone.
+        if (uid === a.uid) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      },
+    };
+    const queue = new AppendQueue(db.pool, { maxInFlight: 1, sink });
+    const slot = await occupy(queue, newRun('TaskRun', 'outage-slot'));
+    const answers = Promise.allSettled([queue.submit(refused(bad)), queue.submit(prepareBatch([write(a)])), queue.submit(prepareBatch([write(c)]))]);
+    await slot.release();
+    await slot.running;
+    const settled = await answers;
+    expect(settled.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(settled.map((x) => classifyPgError((x as PromiseRejectedResult).reason))).toEqual(['bad-input', 'retry', 'retry']);
+    expect(tried).not.toContain(c.uid);
+    expect(await stored(c)).toEqual({ results: 0, records: 0, events: 0 });
+  });
+});
