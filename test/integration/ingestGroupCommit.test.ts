@@ -8,7 +8,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { newRun, storedEvent, type Run } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
-import { classifyPgError } from '../../shared/db/errors.js';
+import { classifyPgError, WriteConflict } from '../../shared/db/errors.js';
 import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import { eventKey, firstSeen, lastSeen, resourceVersionNumber, seriesCount } from '../../shared/event.js';
 import { eventListRecordId } from '../../shared/names.js';
@@ -195,5 +195,51 @@ describe('group commit split meeting an outage', () => {
     expect(settled.map((x) => classifyPgError((x as PromiseRejectedResult).reason))).toEqual(['bad-input', 'retry', 'retry']);
     expect(tried).not.toContain(c.uid);
     expect(await stored(c)).toEqual({ results: 0, records: 0, events: 0 });
+  });
+});
+
+describe('change sink: exactly once per stored change', () => {
+  /** An outbox like the webhooks' one: written on the write's client, so it commits or rolls back with it. */
+  function outboxSink(failFirst: () => Error | undefined): ChangeSink {
+    return {
+      active: () => true,
+      onChanges: async (client, changes) => {
+        for (const ch of changes) {
+          await client.query('insert into test_outbox (run_uid, ce_id) values ($1, $2)', [ch.list.runUid, ch.ceId]);
+        }
+        const err = failFirst();
+        if (err) throw err;
+      },
+    };
+  }
+
+  async function outbox(run: Run): Promise<number> {
+    const { rows } = await db.pool.query<{ n: number }>('select count(*)::int as n from test_outbox where run_uid = $1', [run.uid]);
+    return rows[0]!.n;
+  }
+
+  beforeAll(async () => {
+    await db.pool.query('create table test_outbox (run_uid text not null, ce_id text not null)');
+  });
+
+  it('holds each good request of a refused, split group once, and nothing of the bad one', async () => {
+    const queue = new AppendQueue(db.pool, { maxInFlight: 1, sink: outboxSink(() => undefined) });
+    const slot = await occupy(queue, newRun('TaskRun', 'outbox-slot'));
+    const [a, bad, c] = [newRun('TaskRun', 'outbox-a'), newRun('TaskRun', 'outbox-bad'), newRun('TaskRun', 'outbox-c')];
+    const answers = Promise.allSettled([queue.submit(prepareBatch([write(a)])), queue.submit(refused(bad)), queue.submit(prepareBatch([write(c)]))]);
+    await slot.release();
+    await slot.running;
+    expect((await answers).map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect([await outbox(a), await outbox(bad), await outbox(c)]).toEqual([1, 0, 1]);
+  });
+
+  it('rolls back what the sink wrote in an attempt that a conflict retries', async () => {
+    let calls = 0;
+    const sink = outboxSink(() => (++calls === 1 ? new WriteConflict('a concurrent writer, on purpose') : undefined));
+    const run = newRun('TaskRun', 'outbox-retry');
+    await storeBatch(db.pool, prepareBatch([write(run), write(run)]), { sink });
+    expect(calls).toBe(2);
+    expect(await outbox(run)).toBe(2);
+    expect(await stored(run)).toEqual({ results: 1, records: 1, events: 2 });
   });
 });
