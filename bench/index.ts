@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
  * the machine; targets are printed beside them, never asserted in tests.
- * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size).
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, failover).
  */
 import { existsSync } from 'node:fs';
 import type { Row } from './harness.js';
@@ -25,6 +25,10 @@ const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   size: {
     title: 'Store size and retention',
     run: async () => (await import('./size.js')).runSizeBench(),
+  },
+  failover: {
+    title: 'Forwarder failover (two replicas, one Lease)',
+    run: async () => (await import('./failover.js')).runFailoverBench(),
   },
 };
 
