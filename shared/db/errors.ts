@@ -37,11 +37,24 @@ export class WriteConflict extends Error {
   }
 }
 
+/**
+ * The write queue is full (shared/store/appendQueue.ts): Postgres is not keeping up, and
+ * holding more requests in memory would only move the failure to the process. Like an outage,
+ * answered 503 + Retry-After.
+ */
+export class Overloaded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Overloaded';
+  }
+}
+
 /** Node socket errors and pg's own connection errors have no SQLSTATE but mean "try later". */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function classifyPgError(err: unknown): ErrorClass {
   if (err instanceof WriteConflict) return 'conflict';
+  if (err instanceof Overloaded) return 'retry';
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (code && BY_CODE[code]) return BY_CODE[code];

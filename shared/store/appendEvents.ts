@@ -29,10 +29,22 @@ export interface PreparedEvent {
   key: string;
   ceId: string;
   seriesCount: number;
-  lastSeenMs: number;
+  /** microseconds since the epoch: Postgres orders timestamptz to the microsecond, so must we */
+  lastSeenUs: number;
   resourceVersion: bigint;
   /** The row as a JSON object without its list index: `{"k":…,…}`. */
   row: string;
+}
+
+/**
+ * An RFC 3339 time (validated upstream) as microseconds since the epoch. Date.parse stops at the
+ * millisecond, and Kubernetes MicroTime (eventTime, series.lastObservedTime) goes further: two
+ * states a microsecond apart must be ordered here as the upsert orders them, or merging them
+ * keeps the one Postgres would have refused. Digits past the sixth are cut, not rounded.
+ */
+export function microseconds(time: string): number {
+  const fraction = /\.(\d+)/.exec(time)?.[1] ?? '';
+  return Date.parse(time) * 1000 + Number(fraction.slice(3, 6).padEnd(3, '0'));
 }
 
 export function prepareEvents(writes: readonly EventWrite[]): PreparedEvent[] {
@@ -42,7 +54,7 @@ export function prepareEvents(writes: readonly EventWrite[]): PreparedEvent[] {
     key: w.key,
     ceId: w.ceId,
     seriesCount: w.seriesCount,
-    lastSeenMs: Date.parse(w.lastSeen),
+    lastSeenUs: microseconds(w.lastSeen),
     resourceVersion: BigInt(w.resourceVersion),
     // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
     // once, not again inside an array literal, and Postgres parses it in one pass.
@@ -52,7 +64,7 @@ export function prepareEvents(writes: readonly EventWrite[]): PreparedEvent[] {
 
 function newer(a: PreparedEvent, b: PreparedEvent): boolean {
   if (a.seriesCount !== b.seriesCount) return a.seriesCount > b.seriesCount;
-  if (a.lastSeenMs !== b.lastSeenMs) return a.lastSeenMs > b.lastSeenMs;
+  if (a.lastSeenUs !== b.lastSeenUs) return a.lastSeenUs > b.lastSeenUs;
   return a.resourceVersion > b.resourceVersion;
 }
 

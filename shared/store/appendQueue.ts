@@ -15,9 +15,12 @@
  *   is split, and each request runs again alone, to its own answer.
  * - Run statuses join the group: a group with statuses is one transaction, so each request's
  *   writes stay atomic.
+ * - The queue is bounded by the size of what waits in it (`maxQueuedBytes`): past it, a request
+ *   is refused at once as Overloaded (503 + Retry-After) rather than held in memory while
+ *   Postgres falls further behind. A request that finds the queue empty is always taken.
  */
 import type pg from 'pg';
-import { classifyPgError } from '../db/errors.js';
+import { classifyPgError, Overloaded } from '../db/errors.js';
 import { batchSize, mergeBatches, storeBatch, type BatchOutcome, type PreparedBatch, type StoreOptions } from './writeBatch.js';
 
 export interface AppendQueueOptions extends StoreOptions {
@@ -25,11 +28,14 @@ export interface AppendQueueOptions extends StoreOptions {
   maxInFlight: number;
   /** Events and statuses one merged write holds at most; a larger request runs alone. */
   maxGroupWrites?: number;
+  /** Serialised characters of the requests waiting (not running) at most; more are refused. */
+  maxQueuedBytes?: number;
 }
 
 interface Entry {
   batch: PreparedBatch;
   size: number;
+  bytes: number;
   resolve(outcome: BatchOutcome): void;
   reject(err: unknown): void;
 }
@@ -37,23 +43,41 @@ interface Entry {
 /** Big enough to amortise a statement, small enough that a group's statement stays short. */
 export const DEFAULT_MAX_GROUP_WRITES = 1_000;
 
+/** Far more than a pool's worth of groups, far less than a 512 MiB pod. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+function bytesOf(b: PreparedBatch): number {
+  let n = 0;
+  for (const e of b.events) n += e.row.length;
+  for (const s of b.statuses) n += JSON.stringify(s.status).length;
+  return n;
+}
+
 export class AppendQueue {
   private readonly queue: Entry[] = [];
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
   private readonly maxGroupWrites: number;
+  private readonly maxQueuedBytes: number;
+  private queuedBytes = 0;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly opts: AppendQueueOptions,
   ) {
     this.maxGroupWrites = opts.maxGroupWrites ?? DEFAULT_MAX_GROUP_WRITES;
+    this.maxQueuedBytes = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
   }
 
   /** Stores `batch` (alone or in a group); resolves after the commit that holds it. */
   submit(batch: PreparedBatch): Promise<BatchOutcome> {
+    const bytes = bytesOf(batch);
+    if (this.queue.length > 0 && this.queuedBytes + bytes > this.maxQueuedBytes) {
+      return Promise.reject(new Overloaded(`the write queue is full (${this.queuedBytes} bytes waiting): Postgres is not keeping up`));
+    }
+    this.queuedBytes += bytes;
     return new Promise<BatchOutcome>((resolve, reject) => {
-      this.queue.push({ batch, size: batchSize(batch), resolve, reject });
+      this.queue.push({ batch, size: batchSize(batch), bytes, resolve, reject });
       this.pump();
     });
   }
@@ -90,6 +114,7 @@ export class AppendQueue {
       size += next.size;
       group.push(next);
     }
+    for (const e of group) this.queuedBytes -= e.bytes;
     return group;
   }
 
@@ -105,8 +130,18 @@ export class AppendQueue {
         for (const e of group) e.reject(err);
         return;
       }
+      // Once a rerun meets an outage, the rest get it as their answer at once: rerun in turn,
+      // each would wait out its own connection timeout while holding this slot.
+      let outage: unknown;
       for (const e of group) {
-        await storeBatch(this.pool, e.batch, this.opts).then(e.resolve, e.reject);
+        if (outage !== undefined) {
+          e.reject(outage);
+          continue;
+        }
+        await storeBatch(this.pool, e.batch, this.opts).then(e.resolve, (err: unknown) => {
+          if (classifyPgError(err) === 'retry') outage = err;
+          e.reject(err);
+        });
       }
     }
   }
