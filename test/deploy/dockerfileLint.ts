@@ -44,7 +44,7 @@ export function lintDockerfile(src: string): Finding[] {
     instructionHealthcheckMultiple: E,
     instructionJSONInSingleQuotes: E,
     instructionWorkdirRelative: E,
-  }).map((d) => ({ line: d.range.start.line + 1, rule: `dockerfile-utils ${String(d.code ?? '')}`.trim(), message: d.message }));
+  }).map((d) => ({ line: d.range.start.line + 1, rule: `dockerfile-utils ${String(d.code ?? '')}`.trim(), message: typeof d.message === 'string' ? d.message : d.message.value }));
 
   /** stage alias → the USER it ends with (a stage built FROM another inherits its USER) */
   const stages = new Map<string, string | undefined>();
