@@ -138,7 +138,8 @@ describe('deployment files', () => {
     const [deployment, ...others] = all.filter((d) => d.doc.kind === 'Deployment');
     expect(others).toEqual([]);
     const spec = deployment!.doc.spec.template.spec;
-    expect(deployment!.doc.spec.replicas).toBe(1);
+    // two replicas, one leading (leader election: test/forwarder/leaseRbac.test.ts)
+    expect(deployment!.doc.spec.replicas).toBe(2);
     const [container] = spec.containers;
     expect(container.image).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-forwarder:[\w.-]+$/);
     const { env: containerEnv, secretRefs } = envOf(container);
@@ -166,7 +167,8 @@ describe('deployment files', () => {
 
   it('grants the forwarder exactly list/watch on events, pods and runs, and patch on runs only', async () => {
     const all = await docs('deploy/forwarder');
-    const roles = all.filter((d) => d.doc.kind === 'ClusterRole' || d.doc.kind === 'Role');
+    // The leader-election Role (leases, own namespace) is checked in test/forwarder/leaseRbac.test.ts.
+    const roles = all.filter((d) => d.doc.kind === 'ClusterRole');
     expect(roles).toHaveLength(1);
     const granted = new Set<string>();
     for (const rule of roles[0]!.doc.rules as Doc[]) {
