@@ -18,7 +18,7 @@ import { loadMigrations, migrate } from '../shared/db/migrate.js';
 import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
 import { eventListRecordId } from '../shared/names.js';
 import { compileFilter } from '../shared/filter/sql.js';
-import { listRecords } from '../shared/store/queryRecords.js';
+import { listRecordHeads } from '../shared/store/queryRecords.js';
 import { LoadWorker, startChild, TOKEN } from './ingestLoad.js';
 import { fmt, printTable, type Row } from './harness.js';
 
@@ -209,7 +209,7 @@ export const CASES: { name: string; path: (i: number) => string }[] = [
   { name: 'records of one result', path: (i) => `${resultPath(somePr(i))}/records` },
 ];
 
-/** EXPLAIN (ANALYZE, BUFFERS) of a records list query, run by the store's own code. */
+/** EXPLAIN (ANALYZE, BUFFERS) of a records page query (the filtered heads; items are read after), run by the store's own code. */
 async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter: string): Promise<string> {
   let plan = '';
   const explaining = {
@@ -219,7 +219,7 @@ async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter
       return { rows: [] };
     },
   } as unknown as pg.Pool;
-  await listRecords(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
+  await listRecordHeads(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
   return plan;
 }
 

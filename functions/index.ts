@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../shared/config.js';
 import { exitFatal } from '../shared/log.js';
 import { nodeListener } from '../shared/http/node.js';
 import type { Handler } from '../shared/http/core.js';
-import { buildCleanup, buildIngest, buildQuery, lazy, poolFor } from './runtime.js';
+import { buildCleanup, buildIngest, buildQuery, lazy, poolFor, type PoolRole } from './runtime.js';
 import { createHealthHandler } from './health.js';
 
 let config: Config;
@@ -19,20 +19,21 @@ try {
   // One line per bad setting, rather than the framework's stack of a failed import.
   exitFatal('invalid configuration', err);
 }
-let pool: ReturnType<typeof poolFor> | undefined;
-const sharedPool = () => (pool ??= poolFor(config));
+/** Pools are made on first use: a process serves one target and needs only that role's. */
+const pools = new Map<PoolRole, ReturnType<typeof poolFor>>();
+const poolOf = (role: PoolRole) => pools.get(role) ?? pools.set(role, poolFor(config, role)).get(role)!;
 
-const health = lazy(async () => createHealthHandler(sharedPool()));
-/** Every target also answers `GET /healthz`: on Knative each function is its own service, probed on that path. */
+const health = lazy(async () => createHealthHandler(poolOf('ready'), config.READY_TIMEOUT_MS));
+/** Every target also answers `GET /healthz` (alive) and `GET /readyz` (the database answers): on Knative each function is its own service, probed there. */
 const withHealthz =
   (handler: Handler): Handler =>
   async (req) =>
-    req.path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') ? health(req) : handler(req);
+    (req.path === '/healthz' || req.path === '/readyz') && (req.method === 'GET' || req.method === 'HEAD') ? health(req) : handler(req);
 
-export const ingest = nodeListener(withHealthz(lazy(async () => buildIngest(config, sharedPool()))), config.MAX_BODY_BYTES);
-export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const ingest = nodeListener(withHealthz(lazy(async () => buildIngest(config, poolOf('ingest')))), config.MAX_BODY_BYTES);
+export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config, poolOf('query')))), config.MAX_BODY_BYTES);
 export const healthz = nodeListener(health, config.MAX_BODY_BYTES);
-export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, poolOf('cleanup')))), config.MAX_BODY_BYTES);
 
 ff.http('ingest', ingest);
 ff.http('query', query);

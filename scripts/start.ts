@@ -14,8 +14,10 @@ import { createPool } from '../shared/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/db/embedded.js';
 import { exitFatal, logger } from '../shared/log.js';
-import { buildFunctions } from '../functions/runtime.js';
-import { listen, routeAll } from '../functions/server.js';
+import { buildFunctions, endPools, poolsFor, type PoolRole } from '../functions/runtime.js';
+import { listen, routeAll, serverLimits } from '../functions/server.js';
+import { loadInfraConfig, roleUrl } from '../infra/config.js';
+import { apply as applyInfra } from '../infra/commands.js';
 import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
@@ -27,24 +29,58 @@ import { parseStartMode, START_USAGE } from './startMode.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
 
+const TOKENS_FILE = path.join(DATA_DIR, 'tokens.json');
+
+/** Where a token came from: the banner prints a token only when it was generated this run. */
+type TokenSource = 'generated' | 'saved' | 'yours';
+
 /**
  * The local tokens. Generated once and kept with the local data, so a restart keeps working
  * URLs, unless configured: INGEST_TOKEN or INGEST_TOKEN_FILE; QUERY_TOKEN, or no generated
  * query token at all when QUERY_TOKENS_FILE or QUERY_AUTH_MODE=kubernetes decide who reads.
  */
-async function localTokens(config: Config): Promise<{ ingest: string; query: string | undefined }> {
-  const file = path.join(DATA_DIR, 'tokens.json');
+async function localTokens(config: Config): Promise<{ ingest: string; query: string | undefined; source: { ingest: TokenSource; query: TokenSource } }> {
   let saved: { ingest?: string; query?: string } = {};
-  if (existsSync(file)) saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
+  if (existsSync(TOKENS_FILE)) saved = JSON.parse(await readFile(TOKENS_FILE, 'utf8')) as typeof saved;
+  const fresh = { ingest: saved.ingest === undefined, query: saved.query === undefined };
   saved.ingest ??= `ing_${randomBytes(18).toString('base64url')}`;
   saved.query ??= `qry_${randomBytes(18).toString('base64url')}`;
   await mkdir(DATA_DIR, { recursive: true });
-  await writeFile(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  await writeFile(TOKENS_FILE, JSON.stringify(saved, null, 2), { mode: 0o600 });
   const queryDecidedElsewhere = config.QUERY_AUTH_MODE === 'kubernetes' || config.QUERY_TOKENS_FILE !== undefined;
+  const ingestYours = config.INGEST_TOKEN !== undefined || config.INGEST_TOKEN_FILE !== undefined;
   return {
-    ingest: config.INGEST_TOKEN !== undefined || config.INGEST_TOKEN_FILE !== undefined ? ingestTokens(config)[0]! : saved.ingest,
+    ingest: ingestYours ? ingestTokens(config)[0]! : saved.ingest,
     query: config.QUERY_TOKEN ?? (queryDecidedElsewhere ? undefined : saved.query),
+    source: {
+      ingest: ingestYours ? 'yours' : fresh.ingest ? 'generated' : 'saved',
+      query: config.QUERY_TOKEN !== undefined || queryDecidedElsewhere ? 'yours' : fresh.query ? 'generated' : 'saved',
+    },
   };
+}
+
+/**
+ * The embedded Postgres as it is deployed: `npm run infra` on it creates the database, the
+ * ingest, query and admin roles (passwords generated once, kept with the local data) and
+ * takes PUBLIC's rights away; each function then connects as its own role.
+ */
+async function embeddedRoles(adminUrl: string, config: Config): Promise<Partial<Record<PoolRole, string>>> {
+  const file = path.join(DATA_DIR, 'roles.json');
+  let saved: Partial<Record<'ingest' | 'query' | 'admin', string>> = {};
+  if (existsSync(file)) saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
+  for (const k of ['ingest', 'query', 'admin'] as const) saved[k] ??= randomBytes(24).toString('base64url');
+  await writeFile(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  const infra = await loadInfraConfig({
+    ADMIN_DATABASE_URL: adminUrl,
+    INGEST_DB_PASSWORD: saved.ingest,
+    QUERY_DB_PASSWORD: saved.query,
+    ADMIN_DB_PASSWORD: saved.admin,
+    ...(config.RETENTION_DAYS !== undefined ? { RETENTION_DAYS: String(config.RETENTION_DAYS) } : {}),
+  });
+  const plan = await applyInfra(infra, (line) => logger.debug({ change: line }, 'database set up'));
+  if (plan.changes.length > 0) logger.info({ changes: plan.changes.length, database: infra.database }, 'set up the database and its roles (npm run infra -- apply)');
+  const url = (k: 'ingest' | 'query' | 'admin') => roleUrl(infra.adminUrl, infra.database, infra.roles[k]);
+  return { ingest: url('ingest'), query: url('query'), cleanup: url('admin'), ready: url('query') };
 }
 
 async function loadSample(url: string, token: string): Promise<void> {
@@ -103,18 +139,29 @@ async function main(): Promise<void> {
   // Asked for a cluster: check it answers before anything else starts.
   const cluster = mode.mode === 'cluster' ? await currentCluster() : undefined;
   let embedded: EmbeddedServer | undefined;
+  let urls: Partial<Record<PoolRole, string>> = {};
+  let unsupervise = () => undefined as void;
   if (!config.DATABASE_URL) {
+    await mkdir(DATA_DIR, { recursive: true });
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
     config = { ...config, DATABASE_URL: embedded.socketUrl };
+    // Over the Unix socket, as main's functions do; each role's URL keeps the socket.
+    urls = await embeddedRoles(embedded.socketUrl, config);
+    unsupervise = embedded.supervise();
+  } else {
+    // Your database, your roles: migrated and used as DATABASE_URL says (see docs/deployment.md).
+    const setup = createPool(config.DATABASE_URL, 1, { statementTimeoutMs: 0 });
+    await migrate(setup);
+    await setup.end();
   }
-  const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
-  if (embedded) expectCtrlC(pool);
-  await migrate(pool);
+
   const tokens = await localTokens(config);
   if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
   config = { ...config, QUERY_TOKEN: tokens.query };
-  const fns = await buildFunctions(config, pool);
-  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const pools = poolsFor(config, urls);
+  if (embedded) for (const p of new Set(Object.values(pools))) expectCtrlC(p);
+  const fns = await buildFunctions(config, pools);
+  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT, '127.0.0.1', serverLimits(config, fns.gate));
   const { url } = listening;
 
   // The sample unless asked otherwise: a cluster only with --cluster, and annotated only with --annotate.
@@ -131,15 +178,26 @@ async function main(): Promise<void> {
   }
 
   const api = `${url}/apis/results.tekton.dev/v1alpha2/parents`;
-  const queryToken =
-    tokens.query ?? (config.QUERY_AUTH_MODE === 'kubernetes' ? '<your Kubernetes token>' : '<a token from QUERY_TOKENS_FILE>');
+  const relative = path.relative(process.cwd(), TOKENS_FILE);
+  const tokensFile = relative.startsWith('..') ? TOKENS_FILE : `./${relative}`;
+  // A token is printed once, when it is generated; one you configured is never printed.
+  const shown = (source: TokenSource, token: string | undefined, yours: string) =>
+    source === 'generated' ? `${token} (generated; kept in ${tokensFile})` : source === 'saved' ? `in ${tokensFile}` : yours;
+  const queryYours =
+    config.QUERY_AUTH_MODE === 'kubernetes' ? 'your Kubernetes token' : config.QUERY_TOKENS_FILE ? 'a token from QUERY_TOKENS_FILE' : 'your QUERY_TOKEN';
+  const tokenSetup =
+    tokens.source.query === 'yours'
+      ? config.QUERY_TOKEN !== undefined
+        ? []
+        : [`  QUERY_TOKEN=<${queryYours}>`]
+      : [`  QUERY_TOKEN=$(node -p 'require("${tokensFile}").query')`];
   const lines = [
     '',
     'tekton-events is running',
-    `  database     ${embedded ? `embedded Postgres, data in ${path.relative(process.cwd(), embedded.dataDir) || embedded.dataDir}` : 'DATABASE_URL'}`,
-    `  ingest       POST ${url}/ingest        token: ${tokens.ingest}`,
-    `  query API    ${api}        token: ${queryToken}`,
-    `  health       ${url}/healthz`,
+    `  database     ${embedded ? `embedded Postgres, data in ${path.relative(process.cwd(), embedded.dataDir) || embedded.dataDir}; each function logs in as its own role` : 'DATABASE_URL'}`,
+    `  ingest       POST ${url}/ingest        token: ${shown(tokens.source.ingest, tokens.ingest, config.INGEST_TOKEN_FILE ? 'from INGEST_TOKEN_FILE' : 'your INGEST_TOKEN')}`,
+    `  query API    ${api}        token: ${shown(tokens.source.query, tokens.query, queryYours)}`,
+    `  health       ${url}/healthz (alive), ${url}/readyz (the database answers)`,
     cluster
       ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events; ${mode.annotate ? 'annotating its runs' : 'runs are not annotated (--annotate to)'}`
       : demo
@@ -149,15 +207,16 @@ async function main(): Promise<void> {
           : '',
     '',
     'Try:',
+    ...tokenSetup,
     ...(demo
       ? [
           `  open ${url}/ui/namespaces/${demo.scenario.namespace}/pipelineruns/${demo.scenario.pipelineRun}     (refresh as it fails)`,
-          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${url}/v1/namespaces/${demo.scenario.namespace}/pipelineruns/${demo.scenario.pipelineRun}/timeline`,
-          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${demo.scenario.namespace}/results`,
+          `  curl -s -H "Authorization: Bearer $QUERY_TOKEN" ${url}/v1/namespaces/${demo.scenario.namespace}/pipelineruns/${demo.scenario.pipelineRun}/timeline`,
+          `  curl -s -H "Authorization: Bearer $QUERY_TOKEN" ${api}/${demo.scenario.namespace}/results`,
         ]
       : [
-          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
-          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/-/results/-/records`,
+          `  curl -s -H "Authorization: Bearer $QUERY_TOKEN" ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
+          `  curl -s -H "Authorization: Bearer $QUERY_TOKEN" ${api}/-/results/-/records`,
         ]),
     '',
     `Ctrl-C stops it; the data stays in ${path.relative(process.cwd(), DATA_DIR) || DATA_DIR}/ for next time.`,
@@ -181,7 +240,8 @@ async function main(): Promise<void> {
     await demo?.stop({ flush: !databaseGoing });
     // Requests in flight are answered (after their commit) before Postgres goes away.
     await listening.close();
-    await pool.end();
+    await endPools(pools);
+    unsupervise();
     await embedded?.stop();
     process.exit(0);
   };

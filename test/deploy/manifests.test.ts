@@ -90,7 +90,7 @@ describe('deployment files', () => {
     }
   });
 
-  it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, probes, limits and secrets', async () => {
+  it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, liveness on /healthz and readiness on /readyz, limits and secrets', async () => {
     const all = await docs('deploy/knative');
     const services = all.filter((d) => d.doc.kind === 'Service' && d.doc.apiVersion === 'serving.knative.dev/v1');
     const targets = (await functionTargets()).filter((t) => t !== 'healthz');
@@ -104,7 +104,7 @@ describe('deployment files', () => {
       expect(more, file).toEqual([]);
       expect(container.image, file).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-functions:[\w.-]+$/);
       expect(container.args, file).toEqual([`--target=${target}`]);
-      expect(container.readinessProbe.httpGet.path, file).toBe('/healthz');
+      expect(container.readinessProbe.httpGet.path, file).toBe('/readyz');
       expect(container.livenessProbe.httpGet.path, file).toBe('/healthz');
       expect(container.resources.limits, file).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
       expect(container.securityContext, file).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
