@@ -32,6 +32,8 @@ const NAMESPACES = 10;
 /** Events in a row per TaskRun in the stream, as a pod emits them; a batch of 100 spans 10 TaskRuns. */
 const BURST = 10;
 const BATCH = 100;
+/** HTTP clients sending the batches (as many as the forwarder replicas a cluster this size might run). */
+const LOAD_CLIENTS = 16;
 /** A TaskRun in COMMON_EVERY is scheduled late (FailedScheduling); one in RARE_EVERY is OOM-killed. */
 const COMMON_EVERY = 3;
 const RARE_EVERY = 2_000;
@@ -110,9 +112,6 @@ function batches(from: number, to: number): string[] {
   }
   return out;
 }
-
-/** HTTP clients loading the data set (the figure's label says 16). */
-const LOAD_CLIENTS = 16;
 
 /** Sends the TaskRuns [from, to) through the ingest function at `url`; returns seconds. */
 async function ingest(url: string, from: number, to: number, chunk = 5_000): Promise<number> {
@@ -213,7 +212,7 @@ export const CASES: { name: string; path: (i: number) => string }[] = [
   { name: 'records of one result', path: (i) => `${resultPath(somePr(i))}/records` },
 ];
 
-/** EXPLAIN (ANALYZE, BUFFERS) of a records list query, run by the store's own code. */
+/** EXPLAIN (ANALYZE, BUFFERS) of a records page query (the filtered heads; items are read after), run by the store's own code. */
 async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter: string): Promise<string> {
   let plan = '';
   const explaining = {
@@ -326,8 +325,7 @@ export async function runReadPathBench(): Promise<{ rows: Row[]; plans: string }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.env['LOG_LEVEL'] ??= 'silent';
   const { rows, plans } = await runReadPathBench();
+  process.stdout.write(`${plans}\n`);
   printTable('Read path at a million Events', rows);
-  process.stdout.write(`\n${plans}\n`);
 }
