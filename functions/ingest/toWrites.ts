@@ -90,6 +90,7 @@ export function toWrite(ce: ParsedCloudEvent, pointer: string): Write | EventPro
     return {
       kind: 'event',
       list: listKey(parent, run, pipelineRun),
+      ceId: ce.id,
       key: eventKey(event),
       seriesCount: seriesCount(event),
       lastSeen: lastSeen(event),
@@ -106,7 +107,7 @@ export function toWrite(ce: ParsedCloudEvent, pointer: string): Write | EventPro
     const { run, pipelineRun, status } = parsed.data;
     const parent = parentOf(ce, run, undefined, pointer);
     if (typeof parent !== 'string') return [parent];
-    return { kind: 'status', list: listKey(parent, run, pipelineRun), version: versionFromId(ce.id), status };
+    return { kind: 'status', list: listKey(parent, run, pipelineRun), ceId: ce.id, version: versionFromId(ce.id), status };
   }
   return [
     {
