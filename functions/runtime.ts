@@ -20,6 +20,10 @@ import { logger } from '../shared/log.js';
 import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
 import { createCleanupHandler } from './cleanup/handler.js';
+import { outboxSink } from '../shared/webhooks/outboxSink.js';
+import { buildSubscriptionsWith } from './subscriptions/build.js';
+import { buildDispatch } from './dispatch/build.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
 
 export interface Functions {
   config: Config;
@@ -28,6 +32,10 @@ export interface Functions {
   query: Handler;
   health: Handler;
   cleanup: Handler;
+  subscriptions: Handler;
+  dispatch: Handler;
+  /** Runs deliveries continuously when started (`npm start`); `dispatch` drives it per request. */
+  dispatcher: Dispatcher;
 }
 
 export function poolFor(config: Config): pg.Pool {
@@ -35,7 +43,7 @@ export function poolFor(config: Config): pg.Pool {
 }
 
 export function buildIngest(config: Config, pool: pg.Pool): Handler {
-  return createIngestHandler({ pool, tokens: ingestTokens(config) });
+  return createIngestHandler({ pool, tokens: ingestTokens(config), sink: outboxSink(pool) });
 }
 
 /** QUERY_AUTH_MODE: `static` (QUERY_TOKEN and/or QUERY_TOKENS_FILE) or `kubernetes` (TokenReview + SubjectAccessReview). */
@@ -70,6 +78,16 @@ export function buildCleanup(config: Config, pool: pg.Pool): Handler {
   });
 }
 
+/** Webhook subscriptions, under the query API's authorization. */
+export async function buildSubscriptions(config: Config, pool: pg.Pool): Promise<Handler> {
+  return buildSubscriptionsWith(config, pool, await buildAuthorizer(config, pool));
+}
+
+function dispatchParts(config: Config, pool: pg.Pool): { dispatch: Handler; dispatcher: Dispatcher } {
+  const { handler, dispatcher } = buildDispatch(config, pool);
+  return { dispatch: handler, dispatcher };
+}
+
 export async function buildFunctions(config: Config = loadConfig(), pool: pg.Pool = poolFor(config)): Promise<Functions> {
   return {
     config,
@@ -78,6 +96,8 @@ export async function buildFunctions(config: Config = loadConfig(), pool: pg.Poo
     query: await buildQuery(config, pool),
     health: createHealthHandler(pool),
     cleanup: buildCleanup(config, pool),
+    subscriptions: await buildSubscriptions(config, pool),
+    ...dispatchParts(config, pool),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
- * the query API under `/apis/…`, `/healthz`, and `POST /cleanup`.
+ * the query API under `/apis/…`, `/healthz`, `POST /cleanup`,
+ * `/v1/subscriptions…` and `/dispatch…` (webhooks).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +12,17 @@ import { answerClientError } from '../shared/http/clientError.js';
 import { withProblems } from '../shared/http/core.js';
 import { API_PREFIX } from './query/routes.js';
 import type { Functions } from './runtime.js';
+import { SUBSCRIPTIONS_PREFIX } from './subscriptions/routes.js';
+import { DISPATCH_PATH } from './dispatch/handler.js';
 
-export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'>): Handler {
+export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'> & Partial<Pick<Functions, 'subscriptions' | 'dispatch'>>): Handler {
   return withProblems(async (req) => {
     if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
     if (req.path.startsWith(API_PREFIX)) return fns.query(req);
     if (req.path === '/healthz') return fns.health(req);
     if (req.path === '/cleanup') return fns.cleanup(req);
+    if (fns.subscriptions && (req.path === SUBSCRIPTIONS_PREFIX || req.path.startsWith(`${SUBSCRIPTIONS_PREFIX}/`))) return fns.subscriptions(req);
+    if (fns.dispatch && (req.path === DISPATCH_PATH || req.path.startsWith(`${DISPATCH_PATH}/`))) return fns.dispatch(req);
     throw new HttpError(404, `no such path: ${req.path}`);
   });
 }

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { lookup as dnsLookup } from 'node:dns';
 import { addressProblem, guardedLookup, literalAddress, TargetRefused, type Resolver } from './targets.js';
 
 export interface TargetGuard {
@@ -74,7 +75,7 @@ export function callTarget(req: TargetRequest, guard: TargetGuard): Promise<Targ
       path: `${req.url.pathname}${req.url.search}`,
       headers,
       agent: secure ? agents.https : agents.http,
-      lookup: guardedLookup(guard.allowPrivate, guard.resolver) as unknown as typeof import('node:dns').lookup,
+      lookup: guardedLookup(guard.allowPrivate, guard.resolver) as unknown as typeof dnsLookup,
       servername: literal === undefined ? req.url.hostname : undefined,
     });
     const timer = setTimeout(() => {
