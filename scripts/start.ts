@@ -21,6 +21,7 @@ import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { loadForwarderConfig } from '../forwarder/config.js';
 import { ingestTokens } from '../functions/ingest/token.js';
 import { startForwarder, type Forwarder } from '../forwarder/start.js';
+import { startDispatchHook } from '../functions/dispatch/startHook.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
 
@@ -71,7 +72,8 @@ async function reachableCluster(): Promise<{ kc: KubeConfig; server: string } | 
 }
 
 async function main(): Promise<void> {
-  let config = loadConfig();
+  // A local run posts webhooks to local receivers; deployments keep private targets refused.
+  let config = loadConfig({ SUBSCRIPTION_ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
   let embedded: EmbeddedServer | undefined;
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   config = { ...config, QUERY_TOKEN: tokens.query };
   const fns = await buildFunctions(config, pool);
   const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const stopDispatch = await startDispatchHook(fns.dispatcher, config);
 
   // A reachable cluster gets the forwarder (storing on: this is a local trial); otherwise the sample.
   const cluster = await reachableCluster();
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await forwarder?.shutdown();
+    await stopDispatch();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     await pool.end();
