@@ -13,7 +13,7 @@ import { matchRoute, type Route } from './routes.js';
 import { parseListParams } from './params.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
-import { compileFilter } from './filter/compile.js';
+import { compileFilter } from '../../shared/filter/sql.js';
 import { renderRecord, renderResult } from './render.js';
 
 export interface QueryDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter } from '../../functions/query/filter/compile.js';
-import { parseFilter } from '../../functions/query/filter/parse.js';
+import { compileFilter } from '../../shared/filter/sql.js';
+import { parseFilter } from '../../shared/filter/parse.js';
 import { Where } from '../../shared/store/listing.js';
 
 function sql(src: string, target: 'results' | 'records' = 'records') {
@@ -22,7 +22,7 @@ describe('filter', () => {
   it('compiles exists over data.items to a parameterised subquery', () => {
     const { cond, values } = sql('data.items.exists(i, i.reason == "OOMKilled" && i.type != \'Normal\')');
     expect(cond).toBe(
-      'exists (select 1 from record_events e0 where e0.record_id = rec.id and ((e0.reason is not distinct from $1::text) and (e0.type is distinct from $2::text)))',
+      'exists (select 1 from record_events e0 where e0.record_id = rec.id and ((e0.reason = $1::text) and (e0.type <> $2::text)))',
     );
     expect(values).toEqual(['OOMKilled', 'Normal']);
   });
@@ -35,7 +35,7 @@ describe('filter', () => {
   });
 
   it('compiles in, startsWith, endsWith, indexes, size and timestamps', () => {
-    expect(sql('data.items.exists(e, e.reason in ["BackOff", "Failed"])').cond).toContain('= any(array[$1::text, $2::text]::text[])');
+    expect(sql('data.items.exists(e, e.reason in ["BackOff", "Failed"])').cond).toContain('= any(array[$1::text, $2::text]))');
     expect(sql('data.items.exists(e, e.regarding.taskName.startsWith("build"))').cond).toContain("starts_with((e0.event->'regarding'->>'taskName'), $1::text)");
     expect(sql('data.items[0].reason == "Started"').values).toEqual([0, 'Started']);
     expect(sql('size(data.items) > 3').cond).toContain('count(*)');
@@ -44,7 +44,7 @@ describe('filter', () => {
   });
 
   it('reads Results summary enums bare and annotations by key', () => {
-    expect(sql('summary.status == FAILURE', 'results')).toEqual({ cond: "((r.summary->>'status') is not distinct from $1::text)", values: ['FAILURE'] });
+    expect(sql('summary.status == FAILURE', 'results')).toEqual({ cond: "(coalesce(r.summary->>'status', 'UNKNOWN') = $1::text)", values: ['FAILURE'] });
     expect(sql('annotations["tekton.dev/pipelineRun"] == "p"', 'results').values).toEqual(['tekton.dev/pipelineRun', 'p']);
   });
 
