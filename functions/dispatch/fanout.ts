@@ -34,7 +34,7 @@ export class SubscriptionMatcher {
       let c = this.#cache.get(key);
       if (!c) {
         try {
-          c = { sub, predicate: await compileChangeFilter(sub.filter) };
+          c = { sub, predicate: compileChangeFilter(sub.filter) };
         } catch (err) {
           // Accepted when created, refused now (an engine upgrade): match nothing, say why.
           logger.warn({ subscription: sub.id, message: (err as Error).message }, 'subscription filter does not compile; it matches nothing');
@@ -51,7 +51,7 @@ export class SubscriptionMatcher {
 export function filterContext(change: ChangeRow): EventFilterContext {
   const data = change.data as {
     event?: StoredEvent;
-    run: { kind: string; name: string; uid: string };
+    run: { kind: 'TaskRun' | 'PipelineRun'; name: string; uid: string };
     pipelineRun: { name: string; uid: string } | null;
     status?: RunStatus;
   };

@@ -80,7 +80,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
   async function create(req: CoreRequest, token: string | undefined) {
     const body = readBody(req, CreateBody);
     await mayCover(token, body.namespaces);
-    await compileChangeFilter(body.filter);
+    compileChangeFilter(body.filter);
     const url = await checkTarget(body.url);
     const secret = body.secret ?? generateSecret();
     const sub = await insertSubscription(pool, { url, filter: body.filter, namespaces: body.namespaces, kinds: body.kinds, secretCiphertext: deps.box.seal(secret) });
@@ -92,7 +92,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     const body = readBody(req, UpdateBody);
     const sub = await visible(token, id);
     if (body.namespaces !== undefined) await mayCover(token, body.namespaces);
-    if (body.filter !== undefined) await compileChangeFilter(body.filter);
+    if (body.filter !== undefined) compileChangeFilter(body.filter);
     const url = body.url !== undefined && body.url !== sub.url ? await checkTarget(body.url) : undefined;
     const updated = await updateSubscription(pool, id, {
       ...(url !== undefined ? { url } : {}),

@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventCe, newRun, send, statusCe, storedEvent } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 import { startReceiver, type Receiver } from './receiver.js';
-import { api, WEBHOOK_ENV } from './helpers.js';
+import { api, quiet, WEBHOOK_ENV } from './helpers.js';
 
 let srv: TestServer;
 let rx: Receiver;
@@ -101,7 +101,7 @@ describe('webhook deliveries', () => {
     await send(srv.url, [eventCe(e1, run, null)]); // the same state again
     await send(srv.url, [eventCe(e2, run, null)]);
     await until(() => at('/repeat'), (l) => l.length >= 2, 'two deliveries');
-    await srv.fns.dispatcher.runFor(0).catch(() => undefined);
+    await quiet(srv.db.pool);
     const ids = at('/repeat').map((r) => r.headers['webhook-id']);
     expect(ids.sort()).toEqual([`${e1.metadata.uid}/10`, `${e1.metadata.uid}/11`]);
   });
@@ -124,8 +124,30 @@ describe('webhook deliveries', () => {
     await subscribe('/mine');
     await send(srv.url, [eventCe(storedEvent({ namespace: 'ci' }), newRun('TaskRun', 'ns-1'), null)]);
     await until(() => at('/mine'), (l) => l.length >= 1, 'the delivery in ci');
-    await srv.fns.dispatcher.runFor(0);
+    await quiet(srv.db.pool);
     expect(at('/other')).toHaveLength(0);
+  });
+
+  it('deliver only what their CEL filter matches', async () => {
+    await subscribe('/sched', { filter: 'event.reason == "FailedScheduling" && run.kind == "TaskRun"' });
+    await subscribe('/failed', { filter: 'kind == "run" && status.reason == "Failed"' });
+    const run = newRun('TaskRun', 'filtered');
+    await send(srv.url, [
+      eventCe(storedEvent({ reason: 'Scheduled' }), run, null),
+      eventCe(storedEvent({ reason: 'FailedScheduling', type: 'Warning' }), run, null),
+      statusCe(run, null, { reason: 'Succeeded', steps: [] }, 50),
+    ]);
+    await send(srv.url, [statusCe(run, null, { reason: 'Failed', steps: [] }, 60)]);
+    await until(() => at('/failed'), (l) => l.length >= 1, 'the failed run');
+    await quiet(srv.db.pool);
+    expect(at('/sched').map((r) => JSON.parse(r.body).data.event.reason)).toEqual(['FailedScheduling']);
+    expect(at('/failed').map((r) => JSON.parse(r.body).id)).toEqual([`${run.uid}/60`]);
+  });
+
+  it('refuse a filter that does not compile, naming the problem', async () => {
+    const res = await api(srv.url, 'POST', '', { url: `${rx.url}/bad`, namespaces: ['ci'], filter: 'event.reason ==' });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/filter/i);
   });
 
   it('follow the answers: 429 waits for Retry-After, 503 backs off, then 200 is delivered', async () => {
@@ -154,8 +176,9 @@ describe('webhook deliveries', () => {
     const d = await api(srv.url, 'GET', `/${sub.id}/deliveries?state=failed`);
     expect(d.body.deliveries).toHaveLength(1);
     await send(srv.url, [eventCe(storedEvent({}), newRun('TaskRun', 'gone-2'), null)]);
-    await srv.fns.dispatcher.runFor(0);
+    await quiet(srv.db.pool);
     expect(at('/gone')).toHaveLength(1);
+    expect((await api(srv.url, 'GET', `/${sub.id}/deliveries`)).body.deliveries).toHaveLength(1);
   });
 
   it('redeliver on request, with the same webhook-id', async () => {

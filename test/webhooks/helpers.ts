@@ -18,3 +18,18 @@ export const WEBHOOK_ENV = {
   SUBSCRIPTION_ALLOW_PRIVATE_TARGETS: 'true',
   WEBHOOK_TIMEOUT_SECONDS: '2',
 };
+
+/** Waits until every stored change is fanned out and no delivery is waiting for an attempt. */
+export async function quiet(pool: import('pg').Pool): Promise<void> {
+  const { until } = await import('../helpers/until.js');
+  await until(
+    async () =>
+      (
+        await pool.query<{ n: number }>(
+          `select (select count(*) from webhook_changes where not fanned_out) + (select count(*) from webhook_deliveries where state = 'pending') as n`,
+        )
+      ).rows[0]!.n,
+    (n) => Number(n) === 0,
+    'the outbox and the deliveries to settle',
+  );
+}
