@@ -1,5 +1,7 @@
 /** Calls of the subscriptions API for tests. */
+import type pg from 'pg';
 import { QUERY_TOKEN } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 // Tests read arbitrary JSON shapes; `any` keeps assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,8 +22,7 @@ export const WEBHOOK_ENV = {
 };
 
 /** Waits until every stored change is fanned out and no delivery is waiting for an attempt. */
-export async function quiet(pool: import('pg').Pool): Promise<void> {
-  const { until } = await import('../helpers/until.js');
+export async function quiet(pool: pg.Pool): Promise<void> {
   await until(
     async () =>
       (

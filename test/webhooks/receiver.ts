@@ -12,6 +12,8 @@ export interface Received {
   headers: Record<string, string>;
   body: string;
   at: number;
+  /** the status answered, or 'hang' */
+  answered: number | 'hang';
 }
 
 export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
@@ -51,9 +53,9 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-      received.push({ path, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const list = scripts.get(path);
       const answer: Answer = list && list.length > 0 ? (list.length > 1 ? list.shift()! : list[0]!) : { status: 200 };
+      received.push({ path, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), answered: answer === 'hang' ? 'hang' : answer.status });
       if (answer === 'hang') {
         holding.add(res);
         res.on('close', () => holding.delete(res));
