@@ -26,6 +26,10 @@ const BENCHES: Record<string, () => Promise<void>> = {
     printTable('Read path at a million Events', rows);
     process.stdout.write(`\n${plans}\n`);
   },
+  webhooks: async () => {
+    const { runWebhooksBench } = await import('./webhooks.js');
+    printTable('Webhooks', await runWebhooksBench());
+  },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');

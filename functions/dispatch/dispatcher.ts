@@ -13,12 +13,12 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
-import { claimDeliveries, type ClaimedDelivery } from '../../shared/store/deliveries.js';
+import { claimDeliveries, deliveryTargets } from '../../shared/store/deliveries.js';
 import { secretBox, type SecretBox } from '../../shared/webhooks/secret.js';
 import type { TargetGuard } from '../../shared/webhooks/request.js';
 import { attempt, type AttemptResult } from './attempt.js';
 import { fanOutOnce, FANOUT_BATCH, SubscriptionMatcher } from './fanout.js';
-import { DELIVER_QUEUE, queueTiming, startQueue, type DeliverJob } from './queue.js';
+import { deferJob, DELIVER_QUEUE, queueTiming, startQueue, type DeliverJob } from './queue.js';
 import { Settler, type Settlement } from './settle.js';
 import { TargetLimiter, targetKey } from './targetLimiter.js';
 import { DispatchMetrics } from './metrics.js';
@@ -28,6 +28,8 @@ const FETCH_POLL_MS = 250;
 const ERROR_PAUSE_MS = 1_000;
 /** How far a job for a busy target is put back. */
 const DEFER_MS = 1_000;
+
+type Step = 'busy' | 'idle' | 'throttled';
 
 export type DispatchConfig = Pick<
   Config,
@@ -69,7 +71,9 @@ export class Dispatcher {
   ) {
     this.metrics = new DispatchMetrics(pool);
     this.#timing = queueTiming(config.WEBHOOK_TIMEOUT_SECONDS);
-    this.#limiter = new TargetLimiter(config.WEBHOOK_TARGET_CONCURRENCY);
+    // A target's line holds half the jobs a dispatcher holds at most: a hanging target leaves
+    // the other half to the rest, and one busy target alone seldom has a job put back.
+    this.#limiter = new TargetLimiter(config.WEBHOOK_TARGET_CONCURRENCY, Math.max(config.WEBHOOK_TARGET_CONCURRENCY, Math.floor(this.#heldMax() / 2)));
   }
 
   async #ready(supervise: boolean): Promise<{ boss: PgBoss; box: SecretBox; settler: Settler }> {
@@ -77,6 +81,11 @@ export class Dispatcher {
     this.#box ??= await secretBox(this.pool, this.config.WEBHOOK_SECRET_KEY);
     this.#settler ??= new Settler(this.pool, this.#boss);
     return { boss: this.#boss, box: this.#box, settler: this.#settler };
+  }
+
+  /** Jobs held at most (in flight and waiting in their target's line). */
+  #heldMax(): number {
+    return this.config.WEBHOOK_CONCURRENCY * 4;
   }
 
   /** Runs continuously until stop(). */
@@ -107,26 +116,27 @@ export class Dispatcher {
     while (Date.now() < end) {
       const fanned = await this.#fanOut();
       const fetched = await this.#fetchAndDeliver();
-      if (!fanned && !fetched && this.#inflight.size === 0) break;
-      if (!fetched) await Promise.race([...this.#inflight, new Promise((r) => setTimeout(r, 50))]);
+      if (fanned === 'idle' && fetched === 'idle' && this.#inflight.size === 0) break;
+      if (fetched !== 'busy') await Promise.race([...this.#inflight, new Promise((r) => setTimeout(r, 50))]);
     }
     await Promise.all(this.#inflight);
     await this.#settler?.drain();
     return this.#report;
   }
 
-  async #loop(step: () => Promise<boolean>, isFanOut: boolean): Promise<void> {
+  async #loop(step: () => Promise<Step>, isFanOut: boolean): Promise<void> {
     while (this.#running) {
-      let busy = false;
+      let next: Step = 'idle';
       try {
-        busy = await step();
+        next = await step();
       } catch (err) {
         const e = err as { code?: string; message?: string };
         logger.warn({ code: e.code, message: e.message }, isFanOut ? 'webhook fan-out failed; trying again' : 'fetching webhook jobs failed; trying again');
         await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
         continue;
       }
-      if (!busy && this.#running) await this.#sleep(isFanOut ? FANOUT_POLL_MS : FETCH_POLL_MS, !isFanOut);
+      // Idle: sleep, woken early by new jobs or freed room. Throttled: sleep the full interval.
+      if (next !== 'busy' && this.#running) await this.#sleep(isFanOut ? FANOUT_POLL_MS : FETCH_POLL_MS, !isFanOut && next === 'idle');
     }
   }
 
@@ -141,67 +151,86 @@ export class Dispatcher {
     });
   }
 
-  /** true: there may be more to fan out right away. */
-  async #fanOut(): Promise<boolean> {
+  async #fanOut(): Promise<Step> {
     const { boss } = await this.#ready(this.#running);
     const r = await fanOutOnce(this.pool, boss, this.#matcher, this.config.WEBHOOK_MAX_AGE_SECONDS);
     this.#report.changes += r.changes;
     this.#report.deliveries_created += r.deliveries;
     this.metrics.fannedOut.inc(r.deliveries);
     if (r.deliveries + r.requeued > 0) this.#wake?.();
-    return r.changes >= FANOUT_BATCH || r.requeued >= FANOUT_BATCH;
+    return r.more === true || r.changes >= FANOUT_BATCH || r.requeued >= FANOUT_BATCH ? 'busy' : 'idle';
   }
 
-  /** true: jobs were fetched (there may be more). */
-  async #fetchAndDeliver(): Promise<boolean> {
+  async #fetchAndDeliver(): Promise<Step> {
     const { boss } = await this.#ready(this.#running);
-    const room = this.config.WEBHOOK_CONCURRENCY * 2 - this.#held;
-    if (room <= 0) return false;
-    const jobs = await boss.fetch<DeliverJob>(DELIVER_QUEUE, { batchSize: Math.min(room, 200) });
-    if (jobs.length === 0) return false;
+    const room = this.#heldMax() - this.#held;
+    if (room <= 0) return 'idle';
+    const jobs = await boss.fetch<DeliverJob>(DELIVER_QUEUE, { batchSize: Math.min(room, 100) });
+    if (jobs.length === 0) return 'idle';
     this.#held += jobs.length;
-    const p = this.#handle(jobs).finally(() => {
-      this.#held -= jobs.length;
-      this.#inflight.delete(p);
-      this.#wake?.();
-    });
+    const admitted = this.#admit(jobs);
+    const p = admitted
+      .then((a) => a.done)
+      .finally(() => {
+        this.#held -= jobs.length;
+        this.#inflight.delete(p);
+        this.#wake?.();
+      });
     this.#inflight.add(p);
-    return true;
+    // When most of the batch had to be put back (its targets' lines are full), fetching again
+    // at once would only put back more.
+    const { deferred } = await admitted;
+    return deferred < jobs.length / 2 ? 'busy' : 'throttled';
   }
 
-  async #handle(jobs: PgBoss.Job<DeliverJob>[]): Promise<void> {
+  /** Puts each job in its target's line (or back in the queue); `done` settles when all are through. */
+  async #admit(jobs: PgBoss.Job<DeliverJob>[]): Promise<{ deferred: number; done: Promise<void> }> {
     const { box, settler } = await this.#ready(this.#running);
-    const claimed = new Map((await claimDeliveries(this.pool, [...new Set(jobs.map((j) => j.data.d))], this.#timing.leaseSeconds)).map((d) => [d.id, d]));
-    await Promise.all(
-      jobs.map(async (job) => {
-        const d = claimed.get(job.data.d);
-        claimed.delete(job.data.d); // a second job for the same delivery has nothing to do
-        const settlement = d ? await this.#attempt(job.id, d, box) : { jobId: job.id };
-        await settler.settle(settlement).catch(() => undefined); // logged by the settler; the job expires and is retried
-      }),
-    );
-  }
-
-  async #attempt(jobId: string, d: ClaimedDelivery, box: SecretBox): Promise<Settlement> {
-    const run = this.#limiter.tryRun(targetKey(d.url), async () => {
-      const timer = this.metrics.attemptSeconds.startTimer();
-      try {
-        return await attempt(d, {
-          box,
-          guard: this.guard,
-          timeoutMs: this.config.WEBHOOK_TIMEOUT_SECONDS * 1000,
-          retryMaxMs: this.config.WEBHOOK_RETRY_MAX_SECONDS * 1000,
-        });
-      } finally {
-        timer();
-      }
-    });
-    if (!run) {
+    // Only the target is read here; the delivery is leased when its attempt starts, so waiting
+    // in a busy target's line never eats into the lease.
+    const targets = await deliveryTargets(this.pool, [...new Set(jobs.map((j) => j.data.d))]);
+    const seen = new Set<string>();
+    let deferred = 0;
+    const work = jobs.map((job): Promise<Settlement> => {
+      const url = targets.get(job.data.d);
+      if (!url || seen.has(job.data.d)) return Promise.resolve({ jobId: job.id }); // done, gone, or a second job for it
+      seen.add(job.data.d);
+      const run = this.#limiter.tryRun(targetKey(url), () => this.#attempt(job.id, job.data.d, box));
+      if (run) return run;
+      deferred++;
       this.metrics.deferred.inc();
       const at = new Date(Date.now() + DEFER_MS + Math.random() * DEFER_MS);
-      return { jobId, outcome: { id: d.id, state: 'pending', attempted: false, status: null, error: null, latencyMs: null, nextAttempt: at } };
+      return deferJob(this.pool, this.#boss!, job.id, job.data.d, at).then(() => ({ jobId: '' }));
+    });
+    const done = Promise.all(
+      work.map(async (w, i) => {
+        try {
+          await settler.settle(await w).catch(() => undefined); // logged by the settler
+        } catch (err) {
+          // The job stays active and expires; pg-boss then hands it out again.
+          const e = err as { code?: string; message?: string };
+          logger.warn({ code: e.code, message: e.message, delivery: jobs[i]!.data.d }, 'webhook attempt could not be made; its job will be retried');
+        }
+      }),
+    ).then(() => undefined);
+    return { deferred, done };
+  }
+
+  async #attempt(jobId: string, id: string, box: SecretBox): Promise<Settlement> {
+    const [d] = await claimDeliveries(this.pool, [id], this.#timing.leaseSeconds);
+    if (!d) return { jobId }; // delivered, given up, or in flight elsewhere meanwhile
+    const timer = this.metrics.attemptSeconds.startTimer();
+    let r: AttemptResult;
+    try {
+      r = await attempt(d, {
+        box,
+        guard: this.guard,
+        timeoutMs: this.config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+        retryMaxMs: this.config.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+      });
+    } finally {
+      timer();
     }
-    const r: AttemptResult = await run;
     this.#count(r);
     return { jobId, outcome: r.outcome, ...(r.disable ? { disable: r.disable } : {}) };
   }

@@ -16,6 +16,8 @@ import type { RunStatus, StoredEvent } from '../../shared/event.js';
 import { bossDb, deliverJobs } from './queue.js';
 
 export const FANOUT_BATCH = 500;
+/** Deliveries created per transaction at most: 500 changes × 100 subscriptions is too big a write. */
+export const MAX_DELIVERIES_PER_ROUND = 5_000;
 
 interface Compiled {
   sub: SubscriptionWithSecret;
@@ -74,6 +76,8 @@ export interface FanOutReport {
   changes: number;
   deliveries: number;
   requeued: number;
+  /** changes were left for the next round */
+  more?: boolean;
 }
 
 export async function fanOutOnce(pool: pg.Pool, boss: PgBoss, matcher: SubscriptionMatcher, maxAgeSeconds: number): Promise<FanOutReport> {
@@ -86,6 +90,8 @@ export async function fanOutOnce(pool: pg.Pool, boss: PgBoss, matcher: Subscript
     const kept: number[] = [];
     const dropped: number[] = [];
     for (const change of changes) {
+      // The changes not reached stay pending (their locks go at commit) for the next round.
+      if (pairs.length >= MAX_DELIVERIES_PER_ROUND) break;
       const ctx = filterContext(change);
       let any = false;
       for (const c of subs) {
@@ -99,6 +105,6 @@ export async function fanOutOnce(pool: pg.Pool, boss: PgBoss, matcher: Subscript
     const jobs = deliverJobs([...created, ...requeued]);
     if (jobs.length > 0) await boss.insert(jobs, { db: bossDb(client) });
     await settleChanges(client, kept, dropped);
-    return { changes: changes.length, deliveries: created.length, requeued: requeued.length };
+    return { changes: kept.length + dropped.length, deliveries: created.length, requeued: requeued.length, more: kept.length + dropped.length < changes.length };
   });
 }

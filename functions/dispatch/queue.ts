@@ -10,6 +10,7 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { logger } from '../../shared/log.js';
+import { inTransaction } from '../../shared/db/pool.js';
 
 export const DELIVER_QUEUE = 'webhook-deliver';
 export const QUEUE_SCHEMA = 'pgboss';
@@ -31,9 +32,11 @@ export interface QueueTiming {
   maintenanceSeconds: number;
 }
 
-/** Derived from the request timeout: longer than any attempt with its wait for a target slot. */
+/** Derived from the request timeout. */
 export function queueTiming(timeoutSeconds: number): QueueTiming & { leaseSeconds: number } {
-  const leaseSeconds = Math.ceil(3 * timeoutSeconds + 3);
+  // The lease covers one attempt (it is taken when the request starts); a job that waits in
+  // its target's line past its expiry is only fetched again, and finds the delivery leased or done.
+  const leaseSeconds = Math.ceil(timeoutSeconds + 5);
   return { leaseSeconds, expireSeconds: leaseSeconds + 2, maintenanceSeconds: Math.max(1, Math.min(30, Math.ceil(timeoutSeconds))) };
 }
 
@@ -75,4 +78,12 @@ export async function completeJobs(boss: PgBoss, ids: string[], db: pg.ClientBas
   if (ids.length === 0) return;
   const complete = boss.complete.bind(boss) as unknown as (name: string, ids: string[], data: null, options: { db: PgBoss.Db }) => Promise<unknown>;
   await complete(DELIVER_QUEUE, ids, null, { db: bossDb(db) });
+}
+
+/** Puts a job back for later (its target is busy): the job completed, a new one queued, one transaction. */
+export async function deferJob(pool: pg.Pool, boss: PgBoss, jobId: string, deliveryId: string, at: Date): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await completeJobs(boss, [jobId], client);
+    await boss.insert(deliverJobs([{ id: deliveryId, startAfter: at }]), { db: bossDb(client) });
+  });
 }

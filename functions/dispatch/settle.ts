@@ -30,6 +30,7 @@ export class Settler {
   ) {}
 
   settle(s: Settlement): Promise<void> {
+    if (!s.jobId) return Promise.resolve(); // settled already (a deferred job)
     return new Promise<void>((resolve, reject) => {
       this.#queued.push({ s, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
       this.#kick();

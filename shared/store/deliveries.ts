@@ -37,6 +37,17 @@ export async function claimRequeued(client: pg.ClientBase, limit: number): Promi
   return rows;
 }
 
+/** The target URL of each pending delivery among `ids` (not locked: only to pick its target's line). */
+export async function deliveryTargets(db: pg.Pool | pg.ClientBase, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; url: string }>({
+    text: `select d.id, s.url from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id
+            where d.id = any($1::uuid[]) and d.state = 'pending'`,
+    values: [ids],
+  });
+  return new Map(rows.map((r) => [r.id, r.url]));
+}
+
 /** What one attempt needs: the delivery, its subscription and its change. */
 export interface ClaimedDelivery {
   id: string;
