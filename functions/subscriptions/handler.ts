@@ -14,7 +14,7 @@
 import type pg from 'pg';
 import { json, withProblems, type CoreRequest, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { callerToken } from '../../shared/http/auth.js';
+import { callerOf, type Caller } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import type { Authorizer } from '../query/access.js';
 import { deleteSubscription, getSubscription, insertSubscription, listSubscriptions, updateSubscription, type Subscription } from '../../shared/store/subscriptions.js';
@@ -47,7 +47,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
   const { pool, authorizer } = deps;
 
   /** Throws 403 unless `token` may read every namespace in `namespaces` (null: every namespace). */
-  async function mayCover(token: string | undefined, namespaces: string[] | null): Promise<void> {
+  async function mayCover(token: Caller, namespaces: string[] | null): Promise<void> {
     if (namespaces === null) {
       const scope = await authorizer.authorize(token, '-', 'list', 'records');
       if (!scope.all) throw new HttpError(403, 'this token may not read every namespace: name the namespaces the subscription covers');
@@ -57,7 +57,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
   }
 
   /** The subscription, if the caller may see it; 404 otherwise (a 401 stays a 401). */
-  async function visible(token: string | undefined, id: string): Promise<Subscription> {
+  async function visible(token: Caller, id: string): Promise<Subscription> {
     const sub = await getSubscription(pool, id);
     if (!sub) throw new HttpError(404, `subscription ${id} not found`);
     try {
@@ -77,7 +77,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     return checked.url.toString();
   }
 
-  async function create(req: CoreRequest, token: string | undefined) {
+  async function create(req: CoreRequest, token: Caller) {
     const body = readBody(req, CreateBody);
     await mayCover(token, body.namespaces);
     compileChangeFilter(body.filter);
@@ -88,7 +88,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     return json(201, { ...renderSubscription(sub), secret }, { location: `${SUBSCRIPTIONS_PREFIX}/${sub.id}`, 'cache-control': 'no-store' });
   }
 
-  async function update(req: CoreRequest, token: string | undefined, id: string) {
+  async function update(req: CoreRequest, token: Caller, id: string) {
     const body = readBody(req, UpdateBody);
     const sub = await visible(token, id);
     if (body.namespaces !== undefined) await mayCover(token, body.namespaces);
@@ -107,7 +107,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     return json(200, renderSubscription(updated));
   }
 
-  async function list(q: URLSearchParams, token: string | undefined) {
+  async function list(q: URLSearchParams, token: Caller) {
     const scope = await authorizer.authorize(token, '-', 'list', 'records');
     const limit = pageSize(q);
     const after = decodeCursor(q.get('page_token'), 1)?.[0] ?? null;
@@ -118,7 +118,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     return json(200, body);
   }
 
-  async function deliveries(q: URLSearchParams, token: string | undefined, id: string) {
+  async function deliveries(q: URLSearchParams, token: Caller, id: string) {
     await visible(token, id);
     const state = q.get('state');
     if (state !== null && !STATES.has(state as DeliveryState)) throw new HttpError(400, `state must be one of ${[...STATES].join(', ')}`);
@@ -136,7 +136,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     return json(200, body);
   }
 
-  async function redeliver(token: string | undefined, id: string, delivery: string) {
+  async function redeliver(token: Caller, id: string, delivery: string) {
     const sub = await visible(token, id);
     if (!sub.enabled) {
       throw new HttpError(400, `subscription ${id} is disabled (${sub.disabled_reason ?? 'by request'}); PATCH {"enabled": true} first`);
@@ -148,7 +148,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
   return withProblems(async (req) => {
     const route = matchSubscriptionRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such path: ${req.path}`);
-    const token = callerToken(req, false);
+    const token = callerOf(req);
     try {
       switch (route.op) {
         case 'create':
