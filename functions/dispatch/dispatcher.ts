@@ -13,6 +13,7 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
+import { classifyPgError } from '../../shared/db/errors.js';
 import { claimDeliveries, deliveryTargets } from '../../shared/store/deliveries.js';
 import { secretBox, type SecretBox } from '../../shared/webhooks/secret.js';
 import type { TargetGuard } from '../../shared/webhooks/request.js';
@@ -131,7 +132,9 @@ export class Dispatcher {
         next = await step();
       } catch (err) {
         const e = err as { code?: string; message?: string };
-        logger.warn({ code: e.code, message: e.message }, isFanOut ? 'webhook fan-out failed; trying again' : 'fetching webhook jobs failed; trying again');
+        // The database restarting or going away (a stop): nothing is lost, the loop tries again.
+        const log = classifyPgError(err) === 'retry' ? logger.info.bind(logger) : logger.warn.bind(logger);
+        log({ code: e.code, message: e.message }, isFanOut ? 'webhook fan-out failed; trying again' : 'fetching webhook jobs failed; trying again');
         await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
         continue;
       }
