@@ -139,7 +139,7 @@ export const RESULTS: FilterEnv = {
   fields: {
     parent: text('r.parent', (o) => o.parent),
     // A result's uid is the id the API prints for it (render.ts).
-    uid: text('(r.id::text)', (o) => o.uid),
+    uid: text('r.name', (o) => o.uid),
     create_time: time('r.create_time', (o) => timeOf(o.create_time)),
     update_time: time('r.update_time', (o) => timeOf(o.update_time)),
     // No summary yet is UNKNOWN, as in Results (a summary is created UNKNOWN on first sight).
