@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
  * the machine; targets are printed beside them, never asserted in tests.
- * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, failover, read).
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, failover, read, webhooks).
  */
 import { existsSync } from 'node:fs';
 import type { Row } from './harness.js';
@@ -40,6 +40,10 @@ const BENCHES: Record<string, { title: string; run: () => Promise<Outcome> }> = 
   failover: {
     title: 'Forwarder failover (two replicas, one Lease)',
     run: async () => (await import('./failover.js')).runFailoverBench(),
+  },
+  webhooks: {
+    title: 'Webhooks',
+    run: async () => (await import('./webhooks.js')).runWebhooksBench(),
   },
 };
 

@@ -23,6 +23,10 @@ import { createCleanupHandler } from './cleanup/handler.js';
 import { createTimelineHandler } from './timeline/handler.js';
 import { gateFor } from './gate.js';
 import type { Gate } from '../shared/http/node.js';
+import { outboxSink } from '../shared/webhooks/outboxSink.js';
+import { buildSubscriptionsWith } from './subscriptions/build.js';
+import { buildDispatch } from './dispatch/build.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
 
 export interface Functions {
   config: Config;
@@ -36,6 +40,10 @@ export interface Functions {
   health: Handler;
   cleanup: Handler;
   timeline: Handler;
+  subscriptions: Handler;
+  dispatch: Handler;
+  /** Runs deliveries continuously when started (`npm start`); `dispatch` drives it per request. */
+  dispatcher: Dispatcher;
 }
 
 /**
@@ -47,6 +55,8 @@ export interface Pools {
   query: pg.Pool;
   cleanup: pg.Pool;
   ready: pg.Pool;
+  /** The webhook dispatcher: the admin role, as cleanup, but with connections of its own. */
+  dispatch: pg.Pool;
 }
 export type PoolRole = keyof Pools;
 
@@ -60,6 +70,7 @@ export function poolFor(config: Config, role: PoolRole = 'ingest', url = require
     query: config.QUERY_TIMEOUT_MS,
     cleanup: Math.max(config.DB_TIMEOUT_MS, CLEANUP_MIN_STATEMENT_MS),
     ready: config.READY_TIMEOUT_MS,
+    dispatch: config.DB_TIMEOUT_MS,
   }[role];
   return createPool(url, role === 'ready' ? 1 : role === 'cleanup' ? 2 : config.PG_POOL_MAX, {
     statementTimeoutMs,
@@ -75,6 +86,7 @@ export function poolsFor(config: Config, urls: Partial<Record<PoolRole, string>>
     query: poolFor(config, 'query', urls.query),
     cleanup: poolFor(config, 'cleanup', urls.cleanup),
     ready: poolFor(config, 'ready', urls.ready ?? urls.query),
+    dispatch: poolFor(config, 'dispatch', urls.dispatch ?? urls.cleanup),
   };
 }
 
@@ -83,7 +95,7 @@ export async function endPools(pools: Pools): Promise<void> {
 }
 
 export function buildIngest(config: Config, pool: pg.Pool): Handler {
-  return createIngestHandler({ pool, tokens: ingestTokens(config) });
+  return createIngestHandler({ pool, tokens: ingestTokens(config), sink: outboxSink(pool) });
 }
 
 /** QUERY_AUTH_MODE: `static` (QUERY_TOKEN and/or QUERY_TOKENS_FILE) or `kubernetes` (TokenReview + SubjectAccessReview). */
@@ -128,9 +140,19 @@ export function buildCleanup(config: Config, pool: pg.Pool): Handler {
   });
 }
 
+/** Webhook subscriptions, under the query API's authorization. */
+export async function buildSubscriptions(config: Config, pool: pg.Pool): Promise<Handler> {
+  return buildSubscriptionsWith(config, pool, await buildAuthorizer(config, pool));
+}
+
+function dispatchParts(config: Config, pool: pg.Pool): { dispatch: Handler; dispatcher: Dispatcher } {
+  const { handler, dispatcher } = buildDispatch(config, pool);
+  return { dispatch: handler, dispatcher };
+}
+
 /** `pools`: one pool for everything (tests), or one per role (the default). */
 export async function buildFunctions(config: Config = loadConfig(), pools: Pools | pg.Pool = poolsFor(config)): Promise<Functions> {
-  const p: Pools = 'ingest' in pools ? pools : { ingest: pools, query: pools, cleanup: pools, ready: pools };
+  const p: Pools = 'ingest' in pools ? pools : { ingest: pools, query: pools, cleanup: pools, ready: pools, dispatch: pools };
   return {
     config,
     pool: p.ingest,
@@ -141,6 +163,9 @@ export async function buildFunctions(config: Config = loadConfig(), pools: Pools
     health: createHealthHandler(p.ready, config.READY_TIMEOUT_MS),
     cleanup: buildCleanup(config, p.cleanup),
     timeline: await buildTimeline(config, p.query),
+    subscriptions: await buildSubscriptions(config, p.query),
+    // Deliveries fan out across subscriptions, changes and Results: the admin role's grants.
+    ...dispatchParts(config, p.dispatch),
   };
 }
 

@@ -9,7 +9,7 @@
  *   result go by `on delete cascade`, which Postgres runs with the table owner's rights, so the
  *   query role needs no delete right on records or record_events and cannot delete one on its own.
  * - admin owns the database and every table: migrations run as it, and the cleanup function
- *   connects as it (retention deletes).
+ *   connects as it (retention deletes), as does the webhook dispatcher (it owns the pgboss schema).
  */
 import pg from 'pg';
 import { type InfraConfig, type RoleKind } from './config.js';
@@ -22,12 +22,19 @@ export const TABLE_GRANTS: Record<Exclude<RoleKind, 'admin'>, Record<string, Pri
     results: ['SELECT', 'INSERT', 'UPDATE'],
     records: ['SELECT', 'INSERT', 'UPDATE'],
     record_events: ['SELECT', 'INSERT', 'UPDATE'],
+    // the webhook outbox, written in the write's transaction for the subscriptions that cover it
+    webhook_subscriptions: ['SELECT'],
+    webhook_changes: ['INSERT'],
   },
   query: {
     results: ['SELECT', 'DELETE'],
     records: ['SELECT'],
     record_events: ['SELECT'],
     settings: ['SELECT'],
+    // the subscriptions API; a redelivery only flags the delivery (the dispatcher, as admin, queues it)
+    webhook_subscriptions: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+    webhook_deliveries: ['SELECT', 'UPDATE'],
+    webhook_changes: ['SELECT'],
   },
 };
 

@@ -24,6 +24,7 @@ import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { loadForwarderConfig } from '../forwarder/config.js';
 import { ingestTokens } from '../functions/ingest/token.js';
 import { startForwarder, type Forwarder } from '../forwarder/start.js';
+import { startDispatchHook } from '../functions/dispatch/startHook.js';
 import type { Demo } from '../devtools/demo/run.js';
 import { parseStartMode, START_USAGE } from './startMode.js';
 
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${START_USAGE}\n`);
     return;
   }
-  let config = loadConfig();
+  // A local run posts webhooks to local receivers; deployments keep private targets refused.
+  let config = loadConfig({ SUBSCRIPTION_ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
   // Asked for a cluster: check it answers before anything else starts.
   const cluster = mode.mode === 'cluster' ? await currentCluster() : undefined;
   let embedded: EmbeddedServer | undefined;
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
   const fns = await buildFunctions(config, pools);
   const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT, '127.0.0.1', serverLimits(config, fns.gate));
   const { url } = listening;
+  const stopDispatch = await startDispatchHook(fns.dispatcher, config);
 
   // The sample unless asked otherwise: a cluster only with --cluster, and annotated only with --annotate.
   let forwarder: Forwarder | undefined;
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
     const databaseGoing = embedded !== undefined && signal === 'SIGINT';
     await (databaseGoing ? forwarder?.kill() : forwarder?.shutdown());
     await demo?.stop({ flush: !databaseGoing });
+    await stopDispatch();
     // Requests in flight are answered (after their commit) before Postgres goes away.
     await listening.close();
     await endPools(pools);

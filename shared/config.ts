@@ -4,6 +4,7 @@
  * The README's configuration table is this file in prose; keep them in step.
  */
 import { z } from 'zod';
+import { WebhookConfigShape } from './webhooks/config.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -85,6 +86,7 @@ export const ConfigSchema = z.object({
   CLEANUP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Cleanup starts no new batch after this many seconds; `more: true` says work is left. */
   CLEANUP_TIME_BUDGET_SECONDS: z.coerce.number().min(0).max(3600).default(50),
+  ...WebhookConfigShape,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -21,7 +21,7 @@ describe('migrations', () => {
     try {
       const applied = await Promise.all(pools.map((p) => migrate(p)));
       const all = (await loadMigrations()).map((m) => m.version);
-      expect(applied.flat().sort()).toEqual(all);
+      expect(applied.flat().sort((a, b) => a - b)).toEqual(all);
       const client = await db.pool.connect();
       try {
         expect(await appliedVersions(client)).toEqual(all);

@@ -1,0 +1,14 @@
+/** Vercel adapter for the subscriptions function; `vercel.json` rewrites `/v1/subscriptions…` here. */
+import type { VercelRequest, VercelResponse } from '@vercel/node';
+import { loadConfig } from '../shared/config.js';
+import { nodeListener } from '../shared/http/node.js';
+import { buildSubscriptions, lazy, poolFor } from '../functions/runtime.js';
+
+export const config = { api: { bodyParser: false } };
+
+const cfg = loadConfig();
+const listener = nodeListener(lazy(async () => buildSubscriptions(cfg, poolFor(cfg))), cfg.MAX_BODY_BYTES);
+
+export default function handler(req: VercelRequest, res: VercelResponse): Promise<void> {
+  return listener(req, res);
+}
