@@ -20,6 +20,7 @@ import { logger } from '../shared/log.js';
 import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
 import { createCleanupHandler } from './cleanup/handler.js';
+import { createUiHandler } from './ui/handler.js';
 
 export interface Functions {
   config: Config;
@@ -28,6 +29,7 @@ export interface Functions {
   query: Handler;
   health: Handler;
   cleanup: Handler;
+  ui: Handler;
 }
 
 export function poolFor(config: Config): pg.Pool {
@@ -70,6 +72,11 @@ export function buildCleanup(config: Config, pool: pg.Pool): Handler {
   });
 }
 
+/** The pages for people (`/ui`): the same authorisation as the query API. */
+export async function buildUi(config: Config, pool: pg.Pool): Promise<Handler> {
+  return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool) });
+}
+
 export async function buildFunctions(config: Config = loadConfig(), pool: pg.Pool = poolFor(config)): Promise<Functions> {
   return {
     config,
@@ -78,6 +85,7 @@ export async function buildFunctions(config: Config = loadConfig(), pool: pg.Poo
     query: await buildQuery(config, pool),
     health: createHealthHandler(pool),
     cleanup: buildCleanup(config, pool),
+    ui: await buildUi(config, pool),
   };
 }
 
