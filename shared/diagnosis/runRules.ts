@@ -1,0 +1,137 @@
+/**
+ * Rules over what the run-status event stores: each step's termination (exit code and reason,
+ * as the Pod's container status says) and the run's terminal condition (reason and message, as
+ * the Tekton controller sets them: pkg/apis/pipeline/v1 TaskRunReason*, PipelineRunReason*).
+ */
+import { short } from './eventRules.js';
+import type { CauseKind, DiagnosisRun, DiagnosisStep } from './types.js';
+
+export interface StepRule {
+  id: string;
+  kind: CauseKind;
+  score: number;
+  match(s: DiagnosisStep): boolean;
+  summary(s: DiagnosisStep): string;
+}
+
+/** 128 + n: the process was killed by signal n. */
+function exitText(code: number): string {
+  if (code === 137) return 'exit 137: killed (SIGKILL)';
+  if (code === 143) return 'exit 143: terminated (SIGTERM)';
+  return `exit ${code}`;
+}
+
+export const STEP_RULES: StepRule[] = [
+  {
+    id: 'step-oom',
+    kind: 'oom',
+    score: 100,
+    match: (s) => s.reason === 'OOMKilled',
+    summary: (s) => `${s.container} was OOMKilled (exit ${s.exitCode ?? 137})`,
+  },
+  {
+    id: 'step-timeout',
+    kind: 'timeout',
+    score: 80,
+    match: (s) => s.reason === 'TimeoutExceeded',
+    summary: (s) => `${s.container} exceeded its step timeout`,
+  },
+  {
+    id: 'step-exit',
+    kind: 'exit-code',
+    score: 60,
+    match: (s) => s.exitCode !== null && s.exitCode !== 0 && s.reason !== 'Skipped' && s.reason !== 'Cancelled',
+    summary: (s) => {
+      const reason = s.reason && !['Error', 'Completed'].includes(s.reason) ? ` (${s.reason})` : '';
+      return `${s.container} failed (${exitText(s.exitCode!)})${reason}`;
+    },
+  },
+];
+
+export interface StatusRule {
+  id: string;
+  kind: CauseKind;
+  score: number;
+  reasons: string[];
+  summary(r: DiagnosisRun): string;
+}
+
+const within = (m: string | null) => (m ? /within "([^"]+)"/.exec(m)?.[1] : undefined);
+const message = (r: DiagnosisRun) => (r.message ? `: ${short(r.message, 140)}` : '');
+
+export const STATUS_RULES: StatusRule[] = [
+  {
+    id: 'validation',
+    kind: 'validation',
+    score: 95,
+    reasons: [
+      'CouldntGetTask',
+      'CouldntGetPipeline',
+      'PipelineValidationFailed',
+      'TaskRunValidationFailed',
+      'TaskValidationFailed',
+      'InvalidParamValue',
+      'ParameterMissing',
+      'ParameterTypeMismatch',
+      'ObjectParameterMissKeys',
+      'ParamArrayIndexingInvalid',
+      'InvalidWorkspaceBindings',
+      'InvalidTaskRunSpecs',
+      'PipelineInvalidGraph',
+      'InvalidTaskResultReference',
+      'InvalidPipelineResultReference',
+      'RequiredWorkspaceMarkedOptional',
+      'InvalidMatrixParameterTypes',
+      'CELEvaluationFailed',
+      'TaskRunResolutionFailed',
+      'ResourceVerificationFailed',
+      'CreateContainerConfigError',
+      'CouldntGetPipelineResult',
+      'CouldntCreateWorkspacePVC',
+      'PodCreationFailed',
+      'PodAdmissionFailed',
+      'TaskRunResultLargerThanAllowedLimit',
+    ],
+    summary: (r) => `${r.reason}${message(r)}`,
+  },
+  {
+    id: 'timeout',
+    kind: 'timeout',
+    score: 90,
+    reasons: ['TaskRunTimeout', 'PipelineRunTimeout', 'PipelineRunTimeoutRunningFinally'],
+    summary: (r) => `timed out after ${within(r.message) ?? 'its timeout'} (${r.reason})`,
+  },
+  {
+    id: 'image-pull-status',
+    kind: 'image-pull',
+    score: 84,
+    reasons: ['TaskRunImagePullFailed', 'PullImageFailed'],
+    summary: (r) => `could not pull an image${message(r)}`,
+  },
+  {
+    id: 'evicted-status',
+    kind: 'eviction',
+    score: 87,
+    reasons: ['PodEvicted'],
+    summary: (r) => `pod was evicted${message(r)}`,
+  },
+  {
+    id: 'oom-status',
+    kind: 'oom',
+    score: 98,
+    reasons: ['StepOOM', 'SidecarOOM', 'InitContainerOOM'],
+    summary: (r) => (r.message ? short(r.message.replace(/^"([^"]+)" exited with code (\d+): OOMKilled/, '$1 was OOMKilled (exit $2)'), 140) : `${r.reason}`),
+  },
+  {
+    id: 'cancelled',
+    kind: 'cancellation',
+    score: 50,
+    reasons: ['TaskRunCancelled', 'Cancelled', 'CancelledRunningFinally', 'StoppedRunningFinally', 'PipelineRunStopping'],
+    summary: (r) => (r.message && /timed out/.test(r.message) ? 'cancelled: its PipelineRun timed out' : `was cancelled (${r.reason})`),
+  },
+];
+
+/** A run that failed for a reason no rule names: its own words, lowest of all. */
+export function failedSummary(r: DiagnosisRun): string {
+  return `failed${r.reason && r.reason !== 'Failed' ? ` (${r.reason})` : ''}${message(r)}`;
+}
