@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     `  ingest       POST ${url}/ingest        token: ${tokens.ingest}`,
     `  query API    ${api}        token: ${queryToken}`,
     `  health       ${url}/healthz`,
+    `  pages        ${url}/ui        (sign in with the query token)`,
     cluster
       ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events`
       : config.LOAD_SAMPLE

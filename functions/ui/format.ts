@@ -40,6 +40,7 @@ export function when(t: string | null | undefined): string {
 /** `3m 10s`, `1h 02m`, `850ms` */
 export function duration(millis: number): string {
   if (!Number.isFinite(millis) || millis < 0) return '—';
+  if (millis === 0) return '0s';
   if (millis < 1000) return `${Math.round(millis)}ms`;
   const s = Math.round(millis / 1000);
   if (s < 60) return `${s}s`;

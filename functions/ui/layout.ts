@@ -19,7 +19,10 @@ export const CONTENT_SECURITY_POLICY = [
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not `no-referrer`: with it Chromium sends `Origin: null` on the sign-in POST, and the
+  // Origin check could not tell this site from any other. `same-origin` still sends nothing
+  // to other sites.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
 };
@@ -36,7 +39,6 @@ export function document(frame: Frame, content: SafeHtml): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${frame.title} · tekton-events</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>

@@ -66,6 +66,10 @@ h2{font-size:1.05rem;margin:1.6rem 0 .6rem;color:var(--muted);text-transform:upp
 .mark{position:absolute;top:.95rem;width:.7rem;height:.7rem;margin-left:-.35rem;border-radius:50%;background:#7b8ba0;border:2px solid #fff;box-shadow:0 0 0 1px #7b8ba0}
 .mark.warning{top:.7rem;width:1.2rem;height:1.2rem;margin-left:-.6rem;border-radius:2px;transform:rotate(45deg);background:var(--fail);box-shadow:0 0 0 1px var(--fail)}
 .mark.term{top:.6rem;width:.25rem;height:1.4rem;margin-left:-.125rem;border:0;border-radius:1px;background:var(--fail);box-shadow:none}
+.band{position:absolute;top:1.2rem;height:.2rem;background:#9aa8b8;border-radius:2px}
+.band.warning{background:#e57373}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+tr:target td{background:#fff3c4}
 .mark-label{position:absolute;top:1.95rem;font-size:.72rem;color:var(--fail);font-weight:600;white-space:nowrap;transform:translateX(-50%)}
 .mark-label.right{transform:translateX(-100%)}.mark-label.left{transform:none}
 .legend{margin-top:.6rem;font-size:.8rem;color:var(--muted);display:flex;gap:1.2rem;flex-wrap:wrap}
