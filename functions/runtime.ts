@@ -20,6 +20,7 @@ import { logger } from '../shared/log.js';
 import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
 import { createCleanupHandler } from './cleanup/handler.js';
+import { createTimelineHandler } from './timeline/handler.js';
 import { createUiHandler } from './ui/handler.js';
 
 export interface Functions {
@@ -29,6 +30,7 @@ export interface Functions {
   query: Handler;
   health: Handler;
   cleanup: Handler;
+  timeline: Handler;
   ui: Handler;
 }
 
@@ -61,6 +63,11 @@ export async function buildQuery(config: Config, pool: pg.Pool): Promise<Handler
   return createQueryHandler({ pool, authorizer: await buildAuthorizer(config, pool), pageTokens: new PageTokens(secret) });
 }
 
+/** The run timeline (/v1/…/timeline): authorised as the query API is, by the same modes. */
+export async function buildTimeline(config: Config, pool: pg.Pool, authorizer?: Authorizer): Promise<Handler> {
+  return createTimelineHandler({ pool, authorizer: authorizer ?? (await buildAuthorizer(config, pool)) });
+}
+
 /** The retention cleanup (POST, CLEANUP_TOKEN); deployed, it connects as the admin role. */
 export function buildCleanup(config: Config, pool: pg.Pool): Handler {
   return createCleanupHandler({
@@ -85,6 +92,7 @@ export async function buildFunctions(config: Config = loadConfig(), pool: pg.Poo
     query: await buildQuery(config, pool),
     health: createHealthHandler(pool),
     cleanup: buildCleanup(config, pool),
+    timeline: await buildTimeline(config, pool),
     ui: await buildUi(config, pool),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
- * the query API under `/apis/…`, `/healthz`, `POST /cleanup`, and the pages under `/ui`.
+ * the query API under `/apis/…`, `/healthz`, `POST /cleanup`, the run timelines under `/v1/…/timeline`
+ * and the pages under `/ui`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,15 +11,17 @@ import { nodeListener } from '../shared/http/node.js';
 import { answerClientError } from '../shared/http/clientError.js';
 import { withProblems } from '../shared/http/core.js';
 import { API_PREFIX } from './query/routes.js';
+import { isTimelinePath } from './timeline/routes.js';
 import { isUiPath } from './ui/routes.js';
 import type { Functions } from './runtime.js';
 
-export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'> & Partial<Pick<Functions, 'ui'>>): Handler {
+export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup' | 'timeline'> & Partial<Pick<Functions, 'ui'>>): Handler {
   return withProblems(async (req) => {
     if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
     if (req.path.startsWith(API_PREFIX)) return fns.query(req);
     if (req.path === '/healthz') return fns.health(req);
     if (req.path === '/cleanup') return fns.cleanup(req);
+    if (isTimelinePath(req.path)) return fns.timeline(req);
     if (fns.ui && isUiPath(req.path)) return fns.ui(req);
     throw new HttpError(404, `no such path: ${req.path}`);
   });

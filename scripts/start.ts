@@ -15,7 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/db/embedde
 import { logger } from '../shared/log.js';
 import { buildFunctions } from '../functions/runtime.js';
 import { listen, routeAll } from '../functions/server.js';
-import { sampleBatch, SAMPLE } from '../sample/failedPipelineRun.js';
+import { sampleBatches, SAMPLE } from '../sample/failedPipelineRun.js';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { loadForwarderConfig } from '../forwarder/config.js';
@@ -44,13 +44,16 @@ async function localTokens(config: Config): Promise<{ ingest: string; query: str
   };
 }
 
+/** One batch per run, in the order the runs were created, so their records' create_times differ. */
 async function loadSample(url: string, token: string): Promise<void> {
-  const res = await fetch(`${url}/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(sampleBatch()),
-  });
-  if (!res.ok) throw new Error(`loading the sample failed: ${res.status} ${await res.text()}`);
+  for (const batch of sampleBatches()) {
+    const res = await fetch(`${url}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(batch),
+    });
+    if (!res.ok) throw new Error(`loading the sample failed: ${res.status} ${await res.text()}`);
+  }
 }
 
 /** The current kubeconfig context, if its API server answers within a few seconds. */

@@ -14,8 +14,11 @@ import { EVENT_RULES } from './eventRules.js';
 import { failedSummary, STATUS_RULES, STEP_RULES } from './runRules.js';
 import type { Cause, CauseKind, Diagnosis, DiagnosisInput, DiagnosisRun } from './types.js';
 
-/** Kinds that explain what came before the end, for the headline's "after …". */
-const PRECURSORS: ReadonlySet<CauseKind> = new Set(['scheduling', 'image-pull', 'mount', 'sandbox', 'probe', 'eviction', 'crash-loop']);
+/**
+ * Kinds that explain what came before the end, for the headline's "after …". Restarts in
+ * BackOff are not among them: they follow the failure the headline already names.
+ */
+const PRECURSORS: ReadonlySet<CauseKind> = new Set(['scheduling', 'image-pull', 'mount', 'sandbox', 'probe', 'eviction']);
 
 interface Found extends Cause {
   terminal: boolean;

@@ -32,7 +32,7 @@ async function target(name: string): Promise<string> {
 }
 
 describe('functions-framework targets', () => {
-  it.each(['ingest', 'query', 'cleanup', 'healthz'])('%s answers GET /healthz when the database answers', async (name) => {
+  it.each(['ingest', 'query', 'cleanup', 'healthz', 'timeline'])('%s answers GET /healthz when the database answers', async (name) => {
     const res = await fetch(`${await target(name)}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });

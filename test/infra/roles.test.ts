@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../shared/config.js';
 import { createPool } from '../../shared/db/pool.js';
-import { buildCleanup, buildIngest, buildQuery } from '../../functions/runtime.js';
+import { buildCleanup, buildIngest, buildQuery, buildTimeline } from '../../functions/runtime.js';
 import { createHealthHandler } from '../../functions/health.js';
 import { listen, routeAll } from '../../functions/server.js';
 import { roleUrl, type InfraConfig } from '../../infra/config.js';
@@ -37,6 +37,7 @@ describe('database roles', () => {
       query: await buildQuery(fnConfig, pools.query),
       health: createHealthHandler(pools.query),
       cleanup: buildCleanup(fnConfig, pools.admin),
+      timeline: await buildTimeline(fnConfig, pools.query),
     });
     ({ server, url } = await listen(handler, fnConfig.MAX_BODY_BYTES, 0));
   });
@@ -69,6 +70,9 @@ describe('database roles', () => {
     expect(records.body.records).toHaveLength(2);
     const summary = await query(url, `/ci/results/${pr.uid}`);
     expect(summary.body.summary.status).toBe('FAILURE');
+    const timeline = await fetch(`${url}/v1/namespaces/ci/pipelineruns/${pr.name}/timeline`, { headers: { authorization: `Bearer ${QUERY_TOKEN}` } });
+    expect(timeline.status).toBe(200);
+    expect(((await timeline.json()) as { events: unknown[] }).events).toHaveLength(2);
     const del = await query(url, `/ci/results/${pr.uid}`, { method: 'DELETE' });
     expect(del.status).toBeLessThan(300);
     // the cascade ran with the owner's rights: the query role's delete took the lists and events along

@@ -1,0 +1,60 @@
+/**
+ * The JSON the API answers, as clients see it: the Results-shaped resources (snake_case, as
+ * Tekton Results' gateway writes them) and the timeline (shared/store/runTimeline.ts).
+ */
+export type { Timeline, TimelineEvent, RunInfo, StepTermination, Diagnosis, Cause, RunKind } from '../store/runTimeline.js';
+import type { StoredEvent, SummaryStatus } from '../event.js';
+
+export interface ResultSummary {
+  record: string;
+  type: string;
+  status: SummaryStatus;
+  start_time: string | null;
+  end_time: string | null;
+  annotations: { reason?: string; message?: string };
+}
+
+export interface Result {
+  name: string;
+  id: string;
+  uid: string;
+  annotations: Record<string, string>;
+  summary?: ResultSummary;
+  etag: string;
+  create_time: string;
+  update_time: string;
+}
+
+export interface ResultRecord {
+  name: string;
+  id: string;
+  uid: string;
+  data: { type: string; value: string };
+  etag: string;
+  create_time: string;
+  update_time: string;
+}
+
+export interface EventList {
+  kind: 'EventList';
+  apiVersion: string;
+  items: StoredEvent[];
+}
+
+export interface ListOptions {
+  filter?: string | undefined;
+  pageSize?: number | undefined;
+  pageToken?: string | undefined;
+  /** `create_time` or `update_time`, then `asc` or `desc`: "create_time desc". */
+  orderBy?: string | undefined;
+}
+
+export interface ResultPage {
+  results: Result[];
+  next_page_token?: string;
+}
+
+export interface RecordPage {
+  records: ResultRecord[];
+  next_page_token?: string;
+}
