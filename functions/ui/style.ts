@@ -59,6 +59,7 @@ h2{font-size:1.05rem;margin:1.6rem 0 .6rem;color:var(--muted);text-transform:upp
 .lane .who .sub{color:var(--muted);font-size:.8rem;overflow-wrap:anywhere}
 .steps{margin:.25rem 0 0;padding:0;list-style:none;font-size:.8rem}
 .steps li{display:inline-block;margin:.1rem .3rem .1rem 0;padding:.05rem .45rem;border-radius:4px;background:#eef1f5;font-family:var(--mono)}
+.steps li.stopped{background:var(--warn-bg);color:var(--warn)}
 .steps li.bad{background:var(--fail-bg);color:var(--fail);font-weight:600}
 .track{position:relative;height:2.6rem;background:repeating-linear-gradient(90deg,transparent 0,transparent calc(25% - 1px),#eef1f5 calc(25% - 1px),#eef1f5 25%)}
 .bar{position:absolute;top:1.05rem;height:.5rem;border-radius:3px;background:#b7c6d8;min-width:3px}

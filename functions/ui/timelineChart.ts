@@ -31,9 +31,17 @@ export function spanOf(t: Timeline): Span {
 
 const frac = (span: Span, t: number) => (t - span.origin) / (span.end - span.origin);
 
-/** A step that did not end well: a non-zero exit or a reason other than Completed/Skipped. */
+const CANCELLED_RE = /cancel/i;
+
+/** A step that failed: a non-zero exit, or a reason other than completed, skipped or cancelled. */
 export function badStep(s: StepTermination): boolean {
+  if (s.reason !== null && CANCELLED_RE.test(s.reason) && (s.exitCode === null || s.exitCode === 0)) return false;
   return (s.exitCode !== null && s.exitCode !== 0) || (s.reason !== null && !['Completed', 'Skipped', 'Succeeded'].includes(s.reason));
+}
+
+function stepClass(s: StepTermination): string {
+  if (badStep(s)) return 'bad';
+  return s.reason !== null && CANCELLED_RE.test(s.reason) ? 'stopped' : '';
 }
 
 export function stepText(s: StepTermination): string {
@@ -60,6 +68,11 @@ function mark(e: TimelineEvent, index: number, span: Span): SafeHtml {
   }`;
 }
 
+/** Warnings are drawn last, so no Normal mark ever covers one. */
+function drawOrder(events: Array<[TimelineEvent, number]>): Array<[TimelineEvent, number]> {
+  return [...events.filter(([e]) => e.type !== 'Warning'), ...events.filter(([e]) => e.type === 'Warning')];
+}
+
 function lane(who: SafeHtml, run: RunInfo, events: Array<[TimelineEvent, number]>, span: Span, showTerms: boolean): SafeHtml {
   const start = parseTime(run.startTime) ?? (events[0] ? parseTime(events[0][0].firstSeen) : undefined);
   const stop = parseTime(run.completionTime) ?? (run.finished ? undefined : span.end);
@@ -73,7 +86,7 @@ function lane(who: SafeHtml, run: RunInfo, events: Array<[TimelineEvent, number]
       : [];
   return html`<div class="lane">
 <div class="who">${who}</div>
-<div class="track">${bar}${events.map(([e, i]) => mark(e, i, span))}${terms}</div>
+<div class="track">${bar}${terms}${drawOrder(events).map(([e, i]) => mark(e, i, span))}</div>
 </div>`;
 }
 
@@ -81,7 +94,7 @@ function runLabel(run: RunInfo, title: string, sub: string): SafeHtml {
   const took = parseTime(run.startTime) !== undefined && parseTime(run.completionTime) !== undefined ? duration(parseTime(run.completionTime)! - parseTime(run.startTime)!) : '';
   return html`<div class="name">${title} ${statusBadge(run.finished ? run.status : null)}</div>
 <div class="sub">${sub}${took ? ` · ${took}` : ''}</div>
-${run.steps.length > 0 ? html`<ul class="steps">${run.steps.map((s) => html`<li class="${badStep(s) ? 'bad' : ''}">${stepText(s)}</li>`)}</ul>` : ''}`;
+${run.steps.length > 0 ? html`<ul class="steps">${run.steps.map((s) => html`<li class="${stepClass(s)}">${stepText(s)}</li>`)}</ul>` : ''}`;
 }
 
 export function timelineChart(t: Timeline, span: Span): SafeHtml {
