@@ -34,7 +34,7 @@ export interface EventRule {
 const isRun = (e: DiagnosisEvent) => e.regarding.kind === 'TaskRun' || e.regarding.kind === 'PipelineRun';
 
 /** The first line of `s`, at most `max` characters. */
-export function short(s: string, max = 120): string {
+export function short(s: string, max = 160): string {
   const line = (s.split('\n', 1)[0] ?? '').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
@@ -45,7 +45,7 @@ export function short(s: string, max = 120): string {
  */
 export function schedulingCause(note: string): string {
   const m = /nodes are available: (.*?)(?:\. preemption:|\.\s*$|$)/s.exec(note);
-  if (!m?.[1]) return short(note, 100) || 'no node fits';
+  if (!m?.[1]) return short(note) || 'no node fits';
   const parts = m[1]
     .split(/, (?=\d)/)
     .map((p) => p.replace(/^\d+\s+/, '').replace(/\.$/, '').trim())
@@ -105,7 +105,7 @@ export const EVENT_RULES: EventRule[] = [
     kind: 'scheduling',
     score: 40,
     match: (e) => e.reason === 'ExceededResourceQuota' || e.reason === 'ExceededNodeResources',
-    summary: (e) => `${e.reason}: ${short(e.note, 100)}`,
+    summary: (e) => `${e.reason}: ${short(e.note)}`,
   },
   {
     id: 'evicted',
@@ -115,7 +115,7 @@ export const EVENT_RULES: EventRule[] = [
     match: (e) => e.reason === 'Evicted',
     summary: (e) => {
       const res = /low on resource: (\S+?)\.? /.exec(e.note)?.[1];
-      return res ? `pod was evicted: the node was low on ${res}` : `pod was evicted: ${short(e.note, 100)}`;
+      return res ? `pod was evicted: the node was low on ${res}` : `pod was evicted: ${short(e.note)}`;
     },
   },
   {
@@ -124,21 +124,21 @@ export const EVENT_RULES: EventRule[] = [
     score: 70,
     terminal: true,
     match: (e) => e.reason === 'Preempted',
-    summary: (e) => `pod was preempted: ${short(e.note, 100)}`,
+    summary: (e) => `pod was preempted: ${short(e.note)}`,
   },
   {
     id: 'oom-killing',
     kind: 'oom',
     score: 90,
     match: (e) => e.reason === 'OOMKilling' || e.reason === 'SystemOOM',
-    summary: (e) => `out of memory on the node: ${short(e.note, 100)}`,
+    summary: (e) => `out of memory on the node: ${short(e.note)}`,
   },
   {
     id: 'probe',
     kind: 'probe',
     score: 35,
     match: (e) => e.reason === 'Unhealthy',
-    summary: (e) => `${e.container ? `${e.container}: ` : ''}${short(e.note, 100)}`,
+    summary: (e) => `${e.container ? `${e.container}: ` : ''}${short(e.note)}`,
   },
   {
     id: 'crash-loop',
@@ -158,7 +158,7 @@ export const EVENT_RULES: EventRule[] = [
     summary: (e) => {
       const volume = /volume "([^"]+)"/.exec(e.note)?.[1];
       const why = e.note.includes(' : ') ? e.note.slice(e.note.indexOf(' : ') + 3) : e.note;
-      return `${e.reason}${volume ? ` of volume "${volume}"` : ''}: ${short(why, 100)}`;
+      return `${e.reason}${volume ? ` of volume "${volume}"` : ''}: ${short(why)}`;
     },
   },
   {
@@ -166,14 +166,14 @@ export const EVENT_RULES: EventRule[] = [
     kind: 'sandbox',
     score: 70,
     match: (e) => e.reason === 'FailedCreatePodSandBox',
-    summary: (e) => `FailedCreatePodSandBox: ${short(e.note.replace(/^Failed to create pod sandbox: (rpc error: code = \w+ desc = )?/, ''), 100)}`,
+    summary: (e) => `FailedCreatePodSandBox: ${short(e.note.replace(/^Failed to create pod sandbox: (rpc error: code = \w+ desc = )?/, ''))}`,
   },
   {
     id: 'container-config',
     kind: 'validation',
     score: 80,
     match: (e) => !isRun(e) && e.reason === 'Failed' && /^Error: /.test(e.note) && !PULL_FAILED_RE.test(e.note),
-    summary: (e) => `${e.container ?? 'a container'} could not be created: ${short(e.note.slice('Error: '.length), 100)}`,
+    summary: (e) => `${e.container ?? 'a container'} could not be created: ${short(e.note.slice('Error: '.length))}`,
   },
   // Tekton's own Events carry the run's terminal condition: used when its status was not stored.
   {
@@ -193,7 +193,7 @@ export const EVENT_RULES: EventRule[] = [
     score: 59,
     terminal: true,
     match: (e) => isRun(e) && e.reason === 'Failed' && /exited with code \d+/.test(e.note) && !/OOMKilled/.test(e.note),
-    summary: (e) => short(e.note.replace(/^"([^"]+)"/, '$1'), 120),
+    summary: (e) => short(e.note.replace(/^"([^"]+)"/, '$1')),
   },
   {
     id: 'tekton-timeout',
@@ -216,6 +216,6 @@ export const EVENT_RULES: EventRule[] = [
     kind: 'failed',
     score: 15,
     match: (e) => isRun(e) && e.reason === 'Error',
-    summary: (e) => `controller error: ${short(e.note, 100)}`,
+    summary: (e) => `controller error: ${short(e.note)}`,
   },
 ];

@@ -3,7 +3,7 @@
  * as the Pod's container status says) and the run's terminal condition (reason and message, as
  * the Tekton controller sets them: pkg/apis/pipeline/v1 TaskRunReason*, PipelineRunReason*).
  */
-import { short } from './eventRules.js';
+import { pullHint, short } from './eventRules.js';
 import type { CauseKind, DiagnosisRun, DiagnosisStep } from './types.js';
 
 export interface StepRule {
@@ -57,7 +57,7 @@ export interface StatusRule {
 }
 
 const within = (m: string | null) => (m ? /within "([^"]+)"/.exec(m)?.[1] : undefined);
-const message = (r: DiagnosisRun) => (r.message ? `: ${short(r.message, 140)}` : '');
+const message = (r: DiagnosisRun) => (r.message ? `: ${short(r.message)}` : '');
 
 export const STATUS_RULES: StatusRule[] = [
   {
@@ -106,7 +106,13 @@ export const STATUS_RULES: StatusRule[] = [
     kind: 'image-pull',
     score: 84,
     reasons: ['TaskRunImagePullFailed', 'PullImageFailed'],
-    summary: (r) => `could not pull an image${message(r)}`,
+    // Tekton: the step "build" in TaskRun "x" failed to pull the image "ghcr.io/…". The pod errored with the message: "…"
+    summary: (r) => {
+      const m = r.message ? /the (step|sidecar) "([^"]+)" in TaskRun "[^"]*" failed to pull the image "([^"]+)"/.exec(r.message) : null;
+      if (!m) return `could not pull an image${message(r)}`;
+      const hint = pullHint(r.message!.slice(m.index + m[0].length));
+      return `${m[1]} ${m[2]} could not pull image "${m[3]}"${hint ? ` (${hint})` : ''}`;
+    },
   },
   {
     id: 'evicted-status',
@@ -120,7 +126,7 @@ export const STATUS_RULES: StatusRule[] = [
     kind: 'oom',
     score: 98,
     reasons: ['StepOOM', 'SidecarOOM', 'InitContainerOOM'],
-    summary: (r) => (r.message ? short(r.message.replace(/^"([^"]+)" exited with code (\d+): OOMKilled/, '$1 was OOMKilled (exit $2)'), 140) : `${r.reason}`),
+    summary: (r) => (r.message ? short(r.message.replace(/^"([^"]+)" exited with code (\d+): OOMKilled/, '$1 was OOMKilled (exit $2)')) : `${r.reason}`),
   },
   {
     id: 'cancelled',
