@@ -4,6 +4,8 @@
  * SubjectAccessReview, kubeAuth.ts).
  */
 
+import type { Caller } from '../../shared/http/caller.js';
+
 /** The namespaces a caller may read: every one, or these. */
 export type Scope = { all: true } | { all: false; namespaces: string[] };
 
@@ -14,10 +16,11 @@ export type Resource = 'results' | 'records';
 
 export interface Authorizer {
   /**
-   * Checks the token for `verb` on `parent` (a namespace, or `-` for every namespace) and
-   * returns the namespaces the call may touch. Throws 401 for a bad token, 403 for a refused namespace.
+   * Checks the caller (token and any impersonation it asks for; build it with `callerOf`) for
+   * `verb` on `parent` (a namespace, or `-` for every namespace) and returns the namespaces the
+   * call may touch. Throws 401 for a bad token, 403 for a refused namespace or impersonation.
    */
-  authorize(token: string | undefined, parent: string, verb: Verb, resource: Resource): Promise<Scope>;
+  authorize(caller: Caller, parent: string, verb: Verb, resource: Resource): Promise<Scope>;
 }
 
 /** The namespaces a list query filters on: null for every namespace. */

@@ -4,17 +4,20 @@
 import type pg from 'pg';
 import { json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { callerToken } from '../../shared/http/auth.js';
+import { callerOf } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { listResults, getResult, deleteResult } from '../../shared/store/queryResults.js';
 import { listRecords, getRecord } from '../../shared/store/queryRecords.js';
 import type { ListOptions } from '../../shared/store/listing.js';
 import { matchRoute, type Route } from './routes.js';
-import { parseListParams } from './params.js';
+import { parseListParams, single } from './params.js';
+import { applyFields, parseFields, type FieldMask } from './fieldMask.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
 import { compileFilter } from './filter/compile.js';
-import { renderRecord, renderResult } from './render.js';
+import { renderRecord, renderResult, renderRunRecord } from './render.js';
+import { getRunRecord } from '../../shared/store/queryRunRecords.js';
+import { recordsSummary } from './summary.js';
 
 export interface QueryDeps {
   pool: pg.Pool;
@@ -27,6 +30,7 @@ const RESOURCE: Record<Route['op'], Resource> = {
   getResult: 'results',
   deleteResult: 'results',
   listRecords: 'records',
+  summarizeRecords: 'records',
   getRecord: 'records',
 };
 
@@ -35,13 +39,14 @@ const VERB: Record<Route['op'], Verb> = {
   getResult: 'get',
   deleteResult: 'delete',
   listRecords: 'list',
+  summarizeRecords: 'get',
   getRecord: 'get',
 };
 
 export function createQueryHandler(deps: QueryDeps): Handler {
   const { pool, authorizer, pageTokens } = deps;
 
-  async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null) {
+  async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null, mask: FieldMask | undefined) {
     const params = parseListParams(q);
     const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
@@ -55,7 +60,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
     };
     const withToken = (body: Record<string, unknown>, next: ListOptions['cursor']) => {
       if (next) body['next_page_token'] = pageTokens.encode(scope, next);
-      return json(200, body);
+      return json(200, applyFields(body, mask));
     };
     if (route.op === 'listResults') {
       const page = await listResults(pool, opts);
@@ -71,16 +76,19 @@ export function createQueryHandler(deps: QueryDeps): Handler {
   return withProblems(async (req) => {
     const route = matchRoute(req.method, req.path);
     if (!route) throw new HttpError(404, `no such API path: ${req.path}`);
-    const scope = await authorizer.authorize(callerToken(req, false), route.parent, VERB[route.op], RESOURCE[route.op]);
+    const scope = await authorizer.authorize(callerOf(req), route.parent, VERB[route.op], RESOURCE[route.op]);
+    const mask = parseFields(single(req.query, 'fields'));
     try {
       switch (route.op) {
         case 'listResults':
         case 'listRecords':
-          return await list(route, req.query, namespacesOf(scope, route.parent));
+          return await list(route, req.query, namespacesOf(scope, route.parent), mask);
+        case 'summarizeRecords':
+          return json(200, applyFields(await recordsSummary(pool, req.query, namespacesOf(scope, route.parent), route.result === '-' ? null : route.result), mask));
         case 'getResult': {
           const row = await getResult(pool, route.parent, route.result);
           if (!row) throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
-          return json(200, renderResult(row));
+          return json(200, applyFields(renderResult(row), mask));
         }
         case 'deleteResult': {
           if (!(await deleteResult(pool, route.parent, route.result))) {
@@ -90,8 +98,11 @@ export function createQueryHandler(deps: QueryDeps): Handler {
         }
         case 'getRecord': {
           const row = await getRecord(pool, route.parent, route.result, route.record);
-          if (!row) throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
-          return json(200, renderRecord(row));
+          if (row) return json(200, applyFields(renderRecord(row), mask));
+          // Not an EventList id: a run record is named by its run uid.
+          const run = await getRunRecord(pool, route.parent, route.result, route.record);
+          if (run) return json(200, applyFields(renderRunRecord(run), mask));
+          throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
         }
       }
     } catch (err) {

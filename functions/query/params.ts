@@ -5,7 +5,11 @@ import type { Order } from '../../shared/store/listing.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 10_000;
 
-const KNOWN = new Set(['page_size', 'page_token', 'order_by', 'filter', 'access_token']);
+/**
+ * grpc-gateway reads a query parameter by its proto name or its JSON name and ignores every
+ * parameter it does not know; Results clients rely on both (`pageSize`, `fields`…).
+ */
+const ALIASES: Record<string, string> = { pageSize: 'page_size', pageToken: 'page_token', orderBy: 'order_by' };
 
 export interface ListParams {
   pageSize: number;
@@ -14,16 +18,15 @@ export interface ListParams {
   filter: string;
 }
 
-function single(q: URLSearchParams, name: string): string | undefined {
-  const all = q.getAll(name);
+/** One parameter, by its proto name or JSON name; given more than once (either way) is a 400. */
+export function single(q: URLSearchParams, name: string): string | undefined {
+  const alias = Object.keys(ALIASES).find((a) => ALIASES[a] === name);
+  const all = [...q.getAll(name), ...(alias ? q.getAll(alias) : [])];
   if (all.length > 1) throw new HttpError(400, `${name} is given ${all.length} times; give it once`);
   return all[0];
 }
 
 export function parseListParams(q: URLSearchParams): ListParams {
-  for (const key of q.keys()) {
-    if (!KNOWN.has(key)) throw new HttpError(400, `unknown query parameter "${key}"; known: page_size, page_token, order_by, filter`);
-  }
   const rawSize = single(q, 'page_size');
   let pageSize = DEFAULT_PAGE_SIZE;
   if (rawSize !== undefined && rawSize !== '') {

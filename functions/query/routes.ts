@@ -11,6 +11,7 @@ export type Route =
   | { op: 'listResults'; parent: string }
   | { op: 'getResult' | 'deleteResult'; parent: string; result: string }
   | { op: 'listRecords'; parent: string; result: string }
+  | { op: 'summarizeRecords'; parent: string; result: string }
   | { op: 'getRecord'; parent: string; result: string; record: string };
 
 /** Result and record names: what Kubernetes uids and UUIDs are made of, and `-`. */
@@ -66,6 +67,8 @@ export function matchRoute(method: string, path: string): Route | undefined {
   }
   checkName(record, 'record');
   if (method !== 'GET') allowed('GET');
+  // Results' GetRecordListSummary: `summary` is never a record id (ids are UUIDs).
+  if (record === 'summary') return { op: 'summarizeRecords', parent, result };
   if (parent === '-' || result === '-' || record === '-') {
     throw new HttpError(400, '"-" stands for every parent or result only in list calls');
   }

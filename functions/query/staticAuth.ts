@@ -21,6 +21,7 @@ import { ConfigError } from '../../shared/config.js';
 import { unauthorized } from '../../shared/http/auth.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { NAMESPACE_RE } from '../../shared/names.js';
+import type { Caller } from '../../shared/http/caller.js';
 import type { Authorizer, Scope, Verb } from './access.js';
 
 const VERBS = ['get', 'list', 'delete'] as const;
@@ -113,7 +114,11 @@ export class TokenTableAuthorizer implements Authorizer {
     return found;
   }
 
-  async authorize(token: string | undefined, parent: string, verb: Verb): Promise<Scope> {
+  async authorize(caller: Caller, parent: string, verb: Verb): Promise<Scope> {
+    const { token } = caller;
+    // A static token names no Kubernetes identity that could be allowed to impersonate: a proxy
+    // relying on the headers must not silently get the token's own (wider) namespaces.
+    if (caller.impersonate) throw new HttpError(403, 'impersonation is not available with static tokens (QUERY_AUTH_MODE=static)');
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
     const entry = this.find(token);
     if (!entry) throw unauthorized('invalid token');

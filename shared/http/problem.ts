@@ -19,6 +19,7 @@ const GRPC_CODE: Record<number, number> = {
   415: 3, // INVALID_ARGUMENT
   429: 8, // RESOURCE_EXHAUSTED
   500: 13, // INTERNAL
+  501: 12, // UNIMPLEMENTED
   503: 14, // UNAVAILABLE
 };
 
@@ -28,6 +29,7 @@ const TITLE: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  501: 'Not Implemented',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',

@@ -146,7 +146,7 @@ describe('query API', () => {
     ['order_by=name', /order_by/],
     ['order_by=create_time%20sideways', /order_by/],
     ['filter=data.foo%20%3D%3D%201', /filter/],
-    ['colour=blue', /unknown query parameter/],
+    ['page_size=1&pageSize=2', /given 2 times/],
     ['page_token=garbage', /page_token/],
   ])('answers 400 with a precise problem for %s', async (qs, detail) => {
     const res = await query(srv.url, `/team-a/results?${qs}`);

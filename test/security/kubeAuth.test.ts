@@ -162,13 +162,13 @@ describe('KubeAuthorizer decision cache', () => {
   it('reviews again once a decision is older than AUTH_CACHE_SECONDS', async () => {
     const auth = make(30);
     const c0 = kube.reviewCount();
-    await auth.authorize(ALICE, 'team-a', 'list', 'results');
+    await auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'list', 'results');
     now += 29_000;
-    await auth.authorize(ALICE, 'team-a', 'list', 'results');
+    await auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'list', 'results');
     const c1 = kube.reviewCount();
     expect(c1.tokenReviews - c0.tokenReviews).toBe(1);
     now += 2_000;
-    await auth.authorize(ALICE, 'team-a', 'list', 'results');
+    await auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'list', 'results');
     const c2 = kube.reviewCount();
     expect(c2.tokenReviews - c1.tokenReviews).toBe(1);
     expect(c2.subjectAccessReviews - c1.subjectAccessReviews).toBe(1);
@@ -177,7 +177,7 @@ describe('KubeAuthorizer decision cache', () => {
   it('reviews every call when caching is off', async () => {
     const auth = make(0);
     const c0 = kube.reviewCount();
-    for (let i = 0; i < 3; i++) await auth.authorize(ALICE, 'team-a', 'get', 'records');
+    for (let i = 0; i < 3; i++) await auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'get', 'records');
     const c1 = kube.reviewCount();
     expect(c1.tokenReviews - c0.tokenReviews).toBe(3);
     expect(c1.subjectAccessReviews - c0.subjectAccessReviews).toBe(3);
@@ -186,7 +186,7 @@ describe('KubeAuthorizer decision cache', () => {
   it('shares one review among concurrent calls with the same token', async () => {
     const auth = make(30);
     const c0 = kube.reviewCount();
-    const scopes = await Promise.all(Array.from({ length: 20 }, () => auth.authorize(CAROL, '-', 'list', 'results')));
+    const scopes = await Promise.all(Array.from({ length: 20 }, () => auth.authorize({ token: CAROL, impersonate: undefined }, '-', 'list', 'results')));
     expect(scopes[0]).toEqual({ all: false, namespaces: ['team-b', 'team-c'] });
     const c1 = kube.reviewCount();
     expect(c1.tokenReviews - c0.tokenReviews).toBe(1);
@@ -206,7 +206,7 @@ describe('KubeAuthorizer decision cache', () => {
     });
     const auth = new KubeAuthorizer({ kubeConfig: kc, parents, cacheSeconds: 30, cacheMax: 10, timeoutMs: 200 });
     try {
-      await expect(auth.authorize(ALICE, 'team-a', 'get', 'results')).rejects.toMatchObject({ status: 503, headers: { 'retry-after': '2' } });
+      await expect(auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'get', 'results')).rejects.toMatchObject({ status: 503, headers: { 'retry-after': '2' } });
     } finally {
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
@@ -215,8 +215,8 @@ describe('KubeAuthorizer decision cache', () => {
 
   it('keeps no raw token in its cache keys', async () => {
     const auth = make(30);
-    await auth.authorize(ALICE, 'team-a', 'get', 'results');
-    await expect(auth.authorize(NOBODY, 'team-a', 'get', 'results')).rejects.toMatchObject({ status: 401 });
+    await auth.authorize({ token: ALICE, impersonate: undefined }, 'team-a', 'get', 'results');
+    await expect(auth.authorize({ token: NOBODY, impersonate: undefined }, 'team-a', 'get', 'results')).rejects.toMatchObject({ status: 401 });
     const internals = auth as unknown as Record<string, { entries: Map<string, unknown> }>;
     const keys = [...internals['identities']!.entries.keys(), ...internals['decisions']!.entries.keys()].join(' ');
     expect(keys.length).toBeGreaterThan(0);

@@ -1,0 +1,65 @@
+/**
+ * Run records: Results clients list runs as records of type `tekton.dev/v1.PipelineRun` /
+ * `tekton.dev/v1.TaskRun` (`tkn-results pipelinerun list`). We keep no run objects, but each
+ * `records` row is one run (its EventList and its terminal status), so a minimal run record is a
+ * second view of the same row, named `<result>/records/<run uid>`. Its JSON is built in
+ * render.ts; this module only reads the row.
+ */
+import type pg from 'pg';
+import { keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
+import type { RecordScope } from './queryRecords.js';
+import type { RunStatus } from '../event.js';
+
+export interface RunRecordRow {
+  id: string;
+  parent: string;
+  result_name: string;
+  run_kind: 'PipelineRun' | 'TaskRun';
+  run_name: string;
+  run_uid: string;
+  /** The result's own run: a TaskRun's PipelineRun, or the TaskRun itself when standalone. */
+  result_run_kind: 'PipelineRun' | 'TaskRun';
+  result_run_name: string;
+  /** The pipeline task of a TaskRun, from its Events' `regarding.taskName`, if any. */
+  task_name: string | null;
+  run_status: RunStatus | null;
+  version: number;
+  create_time: string;
+  update_time: string;
+  sort_value: string;
+}
+
+/** The type a Results install gives the record of a run of this kind. */
+export const runRecordType = (kind: string): string => `tekton.dev/v1.${kind}`;
+
+const COLUMNS = `rec.id, rec.parent, res.name as result_name, rec.run_kind, rec.run_name, rec.run_uid,
+  res.run_kind as result_run_kind, res.run_name as result_run_name, rec.run_status, rec.version,
+  (select e.event->'regarding'->>'taskName' from record_events e
+    where e.record_id = rec.id and rec.run_kind = 'TaskRun' limit 1) as task_name,
+  ${rfc3339('rec.create_time')} as create_time, ${rfc3339('rec.update_time')} as update_time`;
+
+export async function listRunRecords(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordRow>> {
+  const w = new Where();
+  if (opts.namespaces) w.add(`rec.parent = any(${w.param(opts.namespaces)}::text[])`);
+  if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
+  const orderBy = keyset(w, 'rec', opts);
+  const limit = w.param(opts.pageSize + 1);
+  const { rows } = await db.query<RunRecordRow>({
+    text: `select ${COLUMNS}, ${sortValue('rec', opts.order)} as sort_value
+             from records rec join results res on res.id = rec.result_id
+             ${w.sql()} order by ${orderBy} limit ${limit}`,
+    values: w.values,
+  });
+  return toPage(rows, opts.pageSize);
+}
+
+/** The run record `<parent>/results/<result>/records/<run uid>`, if that run is under that result. */
+export async function getRunRecord(db: pg.ClientBase | pg.Pool, parent: string, resultName: string, runUid: string): Promise<RunRecordRow | undefined> {
+  const { rows } = await db.query<RunRecordRow>({
+    text: `select ${COLUMNS}, rec.create_time::text as sort_value
+             from records rec join results res on res.id = rec.result_id
+            where rec.parent = $1 and res.name = $2 and rec.run_uid = $3`,
+    values: [parent, resultName, runUid],
+  });
+  return rows[0];
+}
