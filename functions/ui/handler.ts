@@ -9,6 +9,7 @@ import type { CoreRequest, CoreResponse, Handler } from '../../shared/http/core.
 import { mediaType } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
+import { callerOf, type Caller } from '../../shared/http/caller.js';
 import { logger } from '../../shared/log.js';
 import { listParents } from '../../shared/store/listParents.js';
 import { recentRuns } from '../../shared/store/recentRuns.js';
@@ -56,7 +57,7 @@ export function createUiHandler(deps: UiDeps): Handler {
     if (!token) return signInPage(400, { error: 'Enter a token.', next });
     if (token.length > MAX_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) return signInPage(400, { error: 'That is not a token.', next });
     try {
-      await authorizer.authorize(token, '-', 'list', 'results');
+      await authorizer.authorize({ ...callerOf(req), token }, '-', 'list', 'results');
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) return signInPage(401, { error: 'That token was not accepted.', next });
       // 403: a valid token that may not list every namespace it has; its pages still check each view.
@@ -65,10 +66,10 @@ export function createUiHandler(deps: UiDeps): Handler {
     return seeOther(next, { 'set-cookie': signInCookie(req, token) });
   }
 
-  async function list(route: UiRoute & { view: 'list' }, token: string | undefined, signedIn: boolean): Promise<CoreResponse> {
+  async function list(route: UiRoute & { view: 'list' }, caller: Caller, signedIn: boolean): Promise<CoreResponse> {
     const q = parseListQuery(route.query);
     const parent = q.namespace ?? '-';
-    const scope: Scope = await authorizer.authorize(token, parent, 'list', 'results');
+    const scope: Scope = await authorizer.authorize(caller, parent, 'list', 'results');
     const namespaces = namespacesOf(scope, parent);
     const result = await recentRuns(pool, {
       namespaces,
@@ -100,8 +101,10 @@ export function createUiHandler(deps: UiDeps): Handler {
     const { token, via } = pageToken(req);
     const signedIn = via === 'cookie';
     try {
-      if (route.view === 'list') return await list(route, token, signedIn);
-      await authorizer.authorize(token, route.namespace, 'get', 'records');
+      // Impersonation headers (a proxy acting for a user) apply to pages as to the API.
+      const caller: Caller = { ...callerOf(req), token };
+      if (route.view === 'list') return await list(route, caller, signedIn);
+      await authorizer.authorize(caller, route.namespace, 'get', 'records');
       return await runPage(pool, route, signedIn);
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) {
