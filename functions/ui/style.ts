@@ -56,6 +56,7 @@ h2{font-size:1.05rem;margin:1.6rem 0 .6rem;color:var(--muted);text-transform:upp
 .lane:last-child{border-bottom:0}
 .lane .who{min-width:0}
 .lane .who .name{font-weight:600;overflow-wrap:anywhere}
+.lane .who .name a{color:inherit}
 .lane .who .sub{color:var(--muted);font-size:.8rem;overflow-wrap:anywhere}
 .steps{margin:.25rem 0 0;padding:0;list-style:none;font-size:.8rem}
 .steps li{display:inline-block;margin:.1rem .3rem .1rem 0;padding:.05rem .45rem;border-radius:4px;background:#eef1f5;font-family:var(--mono)}

@@ -5,7 +5,7 @@
  * failed step terminations as red ticks at the TaskRun's end. Positions are `.at-N`/`.len-N`
  * classes (style.ts): the CSP allows no inline style.
  */
-import { html, type SafeHtml } from './html.js';
+import { href, html, type SafeHtml } from './html.js';
 import { duration, offset, parseTime, statusBadge, statusClass } from './format.js';
 import { step } from './style.js';
 import type { RunInfo, StepTermination, Timeline, TimelineEvent } from '../../shared/store/runTimeline.js';
@@ -90,7 +90,7 @@ function lane(who: SafeHtml, run: RunInfo, events: Array<[TimelineEvent, number]
 </div>`;
 }
 
-function runLabel(run: RunInfo, title: string, sub: string): SafeHtml {
+function runLabel(run: RunInfo, title: string | SafeHtml, sub: string): SafeHtml {
   const took = parseTime(run.startTime) !== undefined && parseTime(run.completionTime) !== undefined ? duration(parseTime(run.completionTime)! - parseTime(run.startTime)!) : '';
   return html`<div class="name">${title} ${statusBadge(run.finished ? run.status : null)}</div>
 <div class="sub">${sub}${took ? ` · ${took}` : ''}</div>
@@ -109,7 +109,9 @@ export function timelineChart(t: Timeline, span: Span): SafeHtml {
   }
   for (const tr of t.taskRuns) {
     const own = indexed.filter(([e]) => e.run.uid === tr.uid);
-    lanes.push(lane(runLabel(tr, tr.taskName ?? tr.name, tr.name), tr, own, span, true));
+    // On a PipelineRun's page each TaskRun's name leads to its own page.
+    const title = t.run.kind === 'PipelineRun' ? html`<a href="${href(['ui', 'namespaces', tr.namespace, 'taskruns', tr.name], { uid: tr.uid })}">${tr.taskName ?? tr.name}</a>` : (tr.taskName ?? tr.name);
+    lanes.push(lane(runLabel(tr, title, tr.name), tr, own, span, true));
   }
   return html`<section class="timeline" aria-label="Timeline">
 <div class="axis"><div class="who"></div><div class="scale">${ticks}</div></div>

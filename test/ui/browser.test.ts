@@ -93,6 +93,17 @@ describe.skipIf(noChromiumReason !== undefined)('the pages in Chromium', () => {
     expect((await page.screenshot({ fullPage: true })).length).toBeGreaterThan(10_000);
   });
 
+  it('leads from a TaskRun lane to that TaskRun\'s own page, and back to its PipelineRun', async () => {
+    const { page } = await open({ javaScriptEnabled: false });
+    await page.goto(`${srv.url}${SAMPLE_PAGE}`);
+    await page.click('.lane .who .name a:text("build-image")');
+    await page.waitForURL(/\/ui\/namespaces\/ci\/taskruns\/build-and-deploy-x7k2p-build-image\?uid=/);
+    expect(await page.locator('.diagnosis .headline').innerText()).toMatch(/OOMKilled/);
+    expect(await page.locator('.timeline .lane').count()).toBe(1);
+    await page.click('.meta a:text("build-and-deploy-x7k2p")');
+    await page.waitForURL(/\/ui\/namespaces\/ci\/pipelineruns\/build-and-deploy-x7k2p/);
+  });
+
   it('opens the full note of an Event on click, without any script', async () => {
     const { page } = await open({ javaScriptEnabled: false });
     await page.goto(`${srv.url}${SAMPLE_PAGE}`);
