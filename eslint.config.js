@@ -7,11 +7,11 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // The benchmark's worker thread is plain JavaScript run by Node itself.
-    files: ['bench/*.mjs'],
+    files: ['bench/*.mjs', 'cli/*.mjs'],
     languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['bench/*.mjs'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['bench/*.mjs', 'cli/*.mjs'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // An un-awaited pg call is a bug: its error is lost and the transaction moves on.
       '@typescript-eslint/no-floating-promises': 'error',

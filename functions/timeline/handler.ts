@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { callerToken } from '../../shared/http/auth.js';
+import { callerOf } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { readTimeline } from '../../shared/store/runTimeline.js';
 import type { Authorizer } from '../query/access.js';
@@ -24,7 +24,7 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
   const inner = withProblems(async (req) => {
     const route = matchTimeline(req.method, req.path, req.query);
     if (!route) throw new HttpError(404, `no such timeline path: ${req.path}`);
-    await deps.authorizer.authorize(callerToken(req, false), route.query.namespace, 'get', 'records');
+    await deps.authorizer.authorize(callerOf(req), route.query.namespace, 'get', 'records');
     let timeline;
     try {
       timeline = await readTimeline(deps.pool, route.query, { maxEvents: route.maxEvents });

@@ -101,7 +101,8 @@ export class EventsClient {
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         throw new ApiError(0, 'timeout', `${this.base} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { cause: err });
       }
-      const why = (e.cause as { code?: string } | undefined)?.code ?? e.message;
+      const cause = e.cause as { code?: string; message?: string } | undefined;
+      const why = cause?.code ?? cause?.message ?? e.message;
       throw new ApiError(0, 'unreachable', `cannot reach ${this.base} (${why})`, { cause: err });
     }
     const text = await res.text();
