@@ -98,20 +98,25 @@ ${run.steps.length > 0 ? html`<ul class="steps">${run.steps.map((s) => html`<li 
 }
 
 export function timelineChart(t: Timeline, span: Span): SafeHtml {
-  const indexed = t.events.map((e, i) => [e, i] as [TimelineEvent, number]);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map(
     (f, i, all) => html`<span class="tick at-${step(f)} ${i === 0 ? 'first' : i === all.length - 1 ? 'last' : ''}">${offset(new Date(span.origin + f * (span.end - span.origin)).toISOString(), span.origin)}</span>`,
   );
+  // Events grouped by their run once: a PipelineRun may have hundreds of TaskRuns.
+  const byRun = new Map<string, Array<[TimelineEvent, number]>>();
+  t.events.forEach((e, i) => {
+    const key = e.run.kind === 'PipelineRun' ? 'PipelineRun' : e.run.uid;
+    const list = byRun.get(key) ?? [];
+    list.push([e, i]);
+    byRun.set(key, list);
+  });
   const lanes: SafeHtml[] = [];
   if (t.run.kind === 'PipelineRun') {
-    const own = indexed.filter(([e]) => e.run.kind === 'PipelineRun');
-    lanes.push(lane(runLabel(t.run, 'PipelineRun', t.run.name), t.run, own, span, false));
+    lanes.push(lane(runLabel(t.run, 'PipelineRun', t.run.name), t.run, byRun.get('PipelineRun') ?? [], span, false));
   }
   for (const tr of t.taskRuns) {
-    const own = indexed.filter(([e]) => e.run.uid === tr.uid);
     // On a PipelineRun's page each TaskRun's name leads to its own page.
     const title = t.run.kind === 'PipelineRun' ? html`<a href="${href(['ui', 'namespaces', tr.namespace, 'taskruns', tr.name], { uid: tr.uid })}">${tr.taskName ?? tr.name}</a>` : (tr.taskName ?? tr.name);
-    lanes.push(lane(runLabel(tr, title, tr.name), tr, own, span, true));
+    lanes.push(lane(runLabel(tr, title, tr.name), tr, byRun.get(tr.uid) ?? [], span, true));
   }
   return html`<section class="timeline" aria-label="Timeline">
 <div class="axis"><div class="who"></div><div class="scale">${ticks}</div></div>
