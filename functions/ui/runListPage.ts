@@ -3,7 +3,7 @@
  * failed runs on top, filtered by a GET form (namespace, status, part of the name).
  */
 import { html, href, type SafeHtml } from './html.js';
-import { between, isFailed, statusBadge, when } from './format.js';
+import { between, firstLine, isFailed, statusBadge, when } from './format.js';
 import type { RecentRun, RecentRunsPage, StatusFilter } from '../../shared/store/recentRuns.js';
 
 export interface ListFilters {
@@ -32,7 +32,8 @@ export function failedFirst(runs: RecentRun[]): RecentRun[] {
 }
 
 function row(run: RecentRun): SafeHtml {
-  const detail = run.reason ? (run.message ? `${run.reason}: ${run.message}` : run.reason) : '';
+  // One line under the name; the run's page has the whole message.
+  const detail = run.reason ? firstLine(run.message ? `${run.reason}: ${run.message}` : run.reason, 200).short : '';
   return html`<tr class="${isFailed(run.status) ? 'failed' : ''}">
 <td>${statusBadge(run.status)}</td>
 <td><a href="${runPath({ ...run, uid: undefined })}">${run.runName}</a>${detail ? html`<div class="why">${detail}</div>` : ''}</td>
