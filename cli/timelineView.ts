@@ -12,7 +12,8 @@ function steps(r: RunInfo, style: Style): string {
     r.steps
       .map((s) => {
         const text = `${s.name}: ${s.exitCode ?? '-'}${s.reason && s.reason !== 'Completed' && s.reason !== 'Error' ? ` ${s.reason}` : ''}`;
-        return s.exitCode !== null && s.exitCode !== 0 ? style.red(text) : text;
+        // red for a step that failed, not for one stopped by its TaskRun's cancellation or timeout
+        return s.exitCode !== null && s.exitCode !== 0 && !/Cancel|Skipped|Timeout/.test(s.reason ?? '') ? style.red(text) : text;
       })
       .join(', ') || '-'
   );

@@ -177,7 +177,7 @@ export function sampleBatches(): unknown[][] {
     ],
     [
       ...testsEvents.map((e) => eventCe(e, TESTS)),
-      statusCe(TESTS, { reason: 'TaskRunCancelled', message: TESTS_MESSAGE, startTime: at(22), completionTime: at(150), steps: [{ name: 'test', exitCode: null, reason: 'Cancelled' }] }, 48_350),
+      statusCe(TESTS, { reason: 'TaskRunCancelled', message: TESTS_MESSAGE, startTime: at(22), completionTime: at(150), steps: [{ name: 'test', exitCode: 1, reason: 'TaskRunCancelled' }] }, 48_350),
     ],
     [
       ...buildEvents.map((e) => eventCe(e, BUILD)),

@@ -23,6 +23,8 @@ const PRECURSORS: ReadonlySet<CauseKind> = new Set(['scheduling', 'image-pull', 
 interface Found extends Cause {
   terminal: boolean;
   first: string | null;
+  /** A terminal condition's cause that a task's Events tell better (StatusRule.eventsTellMore). */
+  weak?: boolean;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -36,7 +38,7 @@ function runCauses(r: DiagnosisRun): Found[] {
     if (rule) out.push({ ...base, kind: rule.kind, score: rule.score, summary: rule.summary(s), reason: s.reason ?? `exit ${s.exitCode}` });
   }
   const status = STATUS_RULES.find((x) => r.reason !== null && x.reasons.includes(r.reason));
-  if (status) out.push({ ...base, kind: status.kind, score: status.score, summary: status.summary(r), reason: r.reason! });
+  if (status) out.push({ ...base, kind: status.kind, score: status.score, summary: status.summary(r), reason: r.reason!, weak: status.eventsTellMore === true });
   // A TaskRun that failed for a reason no rule knows still says so; a PipelineRun's plain
   // "Failed" is explained by its TaskRuns (added at the end if nothing else is found).
   if (out.length === 0 && r.kind === 'TaskRun') {
@@ -52,7 +54,7 @@ function eventCauses(input: DiagnosisInput, succeeded: ReadonlySet<string>): Fou
     const rule = EVENT_RULES.find((x) => x.match(e));
     if (!rule) continue;
     const summary = rule.summary(e);
-    const key = `${rule.id}\u0000${e.taskName ?? ''}\u0000${summary}`;
+    const key = `${rule.id}\u0000${e.taskName ?? ''}\u0000${rule.key ? rule.key(e) : summary}`;
     const g = groups.get(key);
     if (!g) {
       groups.set(key, {
@@ -70,6 +72,7 @@ function eventCauses(input: DiagnosisInput, succeeded: ReadonlySet<string>): Fou
       continue;
     }
     g.count += e.count;
+    if (summary.length > g.summary.length) g.summary = summary;
     if (Date.parse(e.lastSeen) >= Date.parse(g.at ?? '')) {
       g.at = e.lastSeen;
       g.detail = e.note || g.detail;
@@ -119,13 +122,16 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const runs = input.run.kind === 'PipelineRun' ? [input.run, ...input.taskRuns] : [input.run];
   if (input.run.status === 'SUCCESS') return { headline: headline(input, []), causes: [] };
   const succeeded = new Set(input.taskRuns.filter((t) => t.status === 'SUCCESS' && t.taskName !== null).map((t) => t.taskName!));
-  let found = dedupe([...runs.flatMap(runCauses), ...eventCauses(input, succeeded)]);
+  const fromEvents = eventCauses(input, succeeded);
+  const told = new Set(fromEvents.map((c) => `${c.taskName ?? ''}\u0000${c.kind}`));
+  const fromRuns = runs.flatMap(runCauses).filter((c) => !(c.weak && told.has(`${c.taskName ?? ''}\u0000${c.kind}`)));
+  let found = dedupe([...fromRuns, ...fromEvents]);
   if (found.length === 0 && input.run.finished && input.run.kind === 'PipelineRun') {
     found = [{ kind: 'failed', score: 10, taskName: null, summary: failedSummary(input.run), reason: input.run.reason ?? 'Failed', count: 1, at: input.run.completionTime, first: input.run.completionTime, detail: input.run.message, terminal: true }];
   }
   const ranked = rank(found);
   return {
     headline: headline(input, ranked),
-    causes: ranked.map(({ terminal: _t, first: _f, ...c }) => c),
+    causes: ranked.map(({ terminal: _t, first: _f, weak: _w, ...c }) => c),
   };
 }

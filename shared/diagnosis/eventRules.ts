@@ -29,6 +29,12 @@ export interface EventRule {
   match(e: DiagnosisEvent): boolean;
   /** The cause in a few words, without the repeat count: "FailedScheduling: Insufficient memory". */
   summary(e: DiagnosisEvent): string;
+  /**
+   * What makes Events one cause, when not their wording: kubelet tells one failed pull in up to
+   * four Events (Failed to pull image, ErrImagePull, Back-off pulling image, ImagePullBackOff),
+   * one container's. The merged cause keeps the most telling (longest) wording.
+   */
+  key?(e: DiagnosisEvent): string;
 }
 
 const isRun = (e: DiagnosisEvent) => e.regarding.kind === 'TaskRun' || e.regarding.kind === 'PipelineRun';
@@ -92,6 +98,7 @@ export const EVENT_RULES: EventRule[] = [
         (e.reason === 'Failed' && PULL_FAILED_RE.test(e.note)) ||
         (e.reason === 'BackOff' && /^Back-off pulling image/.test(e.note))),
     summary: pullSummary,
+    key: (e) => e.container ?? imageOf(e.note) ?? e.regarding.name,
   },
   {
     id: 'scheduling',

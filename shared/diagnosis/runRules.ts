@@ -21,6 +21,13 @@ function exitText(code: number): string {
   return `exit ${code}`;
 }
 
+/**
+ * Terminations a step did not cause: skipped after an earlier step failed, or stopped because
+ * its TaskRun was cancelled or timed out (Tekton then records exit code 1 with the TaskRun's
+ * reason, pkg/reconciler/taskrun terminateStepsInPod); the TaskRun's own reason explains those.
+ */
+const NOT_THE_STEPS_DOING: ReadonlySet<string> = new Set(['Skipped', 'Cancelled', 'TaskRunCancelled', 'TaskRunTimeout']);
+
 export const STEP_RULES: StepRule[] = [
   {
     id: 'step-oom',
@@ -40,7 +47,7 @@ export const STEP_RULES: StepRule[] = [
     id: 'step-exit',
     kind: 'exit-code',
     score: 60,
-    match: (s) => s.exitCode !== null && s.exitCode !== 0 && s.reason !== 'Skipped' && s.reason !== 'Cancelled',
+    match: (s) => s.exitCode !== null && s.exitCode !== 0 && !NOT_THE_STEPS_DOING.has(s.reason ?? ''),
     summary: (s) => {
       const reason = s.reason && !['Error', 'Completed'].includes(s.reason) ? ` (${s.reason})` : '';
       return `${s.container} failed (${exitText(s.exitCode!)})${reason}`;
@@ -53,6 +60,8 @@ export interface StatusRule {
   kind: CauseKind;
   score: number;
   reasons: string[];
+  /** Left out when the task's Events already show a cause of this kind, in more detail. */
+  eventsTellMore?: boolean;
   summary(r: DiagnosisRun): string;
 }
 
@@ -105,6 +114,7 @@ export const STATUS_RULES: StatusRule[] = [
     id: 'image-pull-status',
     kind: 'image-pull',
     score: 84,
+    eventsTellMore: true,
     reasons: ['TaskRunImagePullFailed', 'PullImageFailed'],
     // Tekton: the step "build" in TaskRun "x" failed to pull the image "ghcr.io/…". The pod errored with the message: "…"
     summary: (r) => {

@@ -8,13 +8,13 @@
  * records of its Result.
  *
  * Bounded work: at most MAX_TASKRUNS TaskRuns and `maxEvents` Events are read, every query
- * goes through an index (records_parent_run, results' (parent, name),
- * records_result_create_time, record_events' primary key), and an Event's JSON is decoded by
- * the driver once.
+ * goes through an index (results_parent_run for a PipelineRun, records_parent_run for a
+ * TaskRun, results' (parent, name), records_result_create_time, record_events' primary key),
+ * and an Event's JSON is decoded by the driver once.
  */
 import type pg from 'pg';
 import { firstSeen, lastSeen, seriesCount, summaryStatus, type RunStatus, type StoredEvent, type SummaryStatus } from '../event.js';
-import { recordName, resultName } from '../names.js';
+import { eventListRecordId, recordName, resultName } from '../names.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { Diagnosis } from '../diagnosis/types.js';
 
@@ -121,11 +121,13 @@ export const DEFAULT_MAX_EVENTS = 5000;
 export const MAX_TASKRUNS = 1000;
 
 interface RecordRow {
-  id: string;
+  /** null: the run's own EventList was never created (a PipelineRun whose own Events were not seen) */
+  id: string | null;
   result_id: string;
   result_name: string;
   result_run_kind: RunKind;
   result_run_name: string;
+  /** the record id (UUID v3); '' when `id` is null */
   name: string;
   run_kind: RunKind;
   run_name: string;
@@ -134,37 +136,46 @@ interface RecordRow {
   task_name: string | null;
 }
 
+const TASK_NAME = `(select e.event->'regarding'->>'taskName' from record_events e where e.record_id = rec.id limit 1) as task_name`;
+
 const RECORD_COLUMNS = `rec.id, rec.result_id, res.name as result_name, res.run_kind as result_run_kind,
-  res.run_name as result_run_name, rec.name,
-  rec.run_kind, rec.run_name, rec.run_uid, rec.run_status,
-  (select e.event->'regarding'->>'taskName' from record_events e where e.record_id = rec.id limit 1) as task_name`;
+  res.run_name as result_run_name, rec.name, rec.run_kind, rec.run_name, rec.run_uid, rec.run_status, ${TASK_NAME}`;
+
+/** A Result's own run, found through the Result: its EventList may not exist (only its TaskRuns' Events came). */
+const RESULT_RUN_COLUMNS = `rec.id, res.id as result_id, res.name as result_name, res.run_kind as result_run_kind,
+  res.run_name as result_run_name, coalesce(rec.name, '') as name, res.run_kind as run_kind, res.run_name as run_name,
+  res.name as run_uid, rec.run_status, ${TASK_NAME}`;
 
 async function findRun(db: pg.ClientBase | pg.Pool, q: TimelineQuery): Promise<RecordRow | undefined> {
-  if ('result' in q) {
+  if ('result' in q || q.kind === 'PipelineRun') {
+    // A PipelineRun is its Result's run (results_parent_run, or the Result's (parent, name));
+    // the newest of that name: a name reused by several runs keeps all of them.
+    const where =
+      'result' in q
+        ? { text: 'res.parent = $1 and res.name = $2', values: [q.namespace, q.result] }
+        : { text: `res.parent = $1 and res.run_kind = 'PipelineRun' and res.run_name = $2 and ($3::text is null or res.name = $3)`, values: [q.namespace, q.name, q.uid ?? null] };
     const { rows } = await db.query<RecordRow>({
-      text: `select ${RECORD_COLUMNS} from results res join records rec on rec.result_id = res.id
-              where res.parent = $1 and res.name = $2 and rec.run_uid = res.name
-              order by rec.create_time desc limit 1`,
-      values: [q.namespace, q.result],
+      text: `select ${RESULT_RUN_COLUMNS} from results res left join records rec on rec.result_id = res.id and rec.run_uid = res.name
+              where ${where.text} order by res.create_time desc, res.id desc limit 1`,
+      values: where.values,
     });
     return rows[0];
   }
-  // The newest run of that name: a name reused by several runs keeps all of them.
   const { rows } = await db.query<RecordRow>({
     text: `select ${RECORD_COLUMNS} from records rec join results res on res.id = rec.result_id
-            where rec.parent = $1 and rec.run_kind = $2 and rec.run_name = $3 and ($4::text is null or rec.run_uid = $4)
+            where rec.parent = $1 and rec.run_kind = 'TaskRun' and rec.run_name = $2 and ($3::text is null or rec.run_uid = $3)
             order by rec.create_time desc, rec.id desc limit 1`,
-    values: [q.namespace, q.kind, q.name, q.uid ?? null],
+    values: [q.namespace, q.name, q.uid ?? null],
   });
   return rows[0];
 }
 
-async function taskRunRecords(db: pg.ClientBase | pg.Pool, resultId: string, selfId: string): Promise<RecordRow[]> {
+async function taskRunRecords(db: pg.ClientBase | pg.Pool, resultId: string): Promise<RecordRow[]> {
   const { rows } = await db.query<RecordRow>({
     text: `select ${RECORD_COLUMNS} from records rec join results res on res.id = rec.result_id
-            where rec.result_id = $1 and rec.id <> $2 and rec.run_kind = 'TaskRun'
-            order by rec.create_time, rec.id limit $3`,
-    values: [resultId, selfId, MAX_TASKRUNS],
+            where rec.result_id = $1 and rec.run_kind = 'TaskRun'
+            order by rec.create_time, rec.id limit $2`,
+    values: [resultId, MAX_TASKRUNS],
   });
   return rows;
 }
@@ -233,7 +244,7 @@ function toRunInfo(row: RecordRow, namespace: string, pipelineRunName: string | 
     namespace,
     taskName: taskNameOf(row, pipelineRunName),
     result: resultName(namespace, row.result_name),
-    record: recordName(namespace, row.result_name, row.name),
+    record: recordName(namespace, row.result_name, row.name || eventListRecordId(row.result_name, row.run_uid)),
     status: s ? summaryStatus(s.reason) : 'UNKNOWN',
     finished: s !== null,
     reason: s?.reason ?? null,
@@ -263,9 +274,9 @@ export async function readTimeline(db: pg.ClientBase | pg.Pool, q: TimelineQuery
   // A TaskRun of a pipeline lives under the PipelineRun's Result, whose run name is the PipelineRun's.
   const pipelineRun =
     !isPipeline && self.result_run_kind === 'PipelineRun' ? { name: self.result_run_name, uid: self.result_name } : null;
-  const members = isPipeline ? await taskRunRecords(db, self.result_id, self.id) : [];
+  const members = isPipeline ? await taskRunRecords(db, self.result_id) : [];
   const prName = isPipeline ? self.run_name : (pipelineRun?.name ?? null);
-  const byId = new Map<string, RecordRow>([[self.id, self], ...members.map((m) => [m.id, m] as const)]);
+  const byId = new Map<string, RecordRow>([...(self.id ? [[self.id, self] as const] : []), ...members.map((m) => [m.id!, m] as const)]);
   const { rows, total } = await readEvents(db, [...byId.keys()], maxEvents);
   const events = rows.map((r) => toEvent(r, byId.get(r.record_id)!)).sort(compareEvents);
   const run = toRunInfo(self, q.namespace, prName);

@@ -10,6 +10,7 @@ import { startTestServer, QUERY_TOKEN, type TestServer } from '../helpers/server
 import { eventCe, newRun, send, statusCe, storedEvent } from '../helpers/ce.js';
 import { sampleBatches, SAMPLE } from '../../sample/failedPipelineRun.js';
 import { ApiError, EventsClient, type Timeline } from '../../shared/client/index.js';
+import { eventListRecordId } from '../../shared/names.js';
 
 let srv: TestServer;
 let client: EventsClient;
@@ -126,6 +127,20 @@ describe('run timeline', () => {
     const older = await client.timeline('team-t', 'TaskRun', 'nightly', { uid: first.uid });
     expect(older.run).toMatchObject({ uid: first.uid, status: 'SUCCESS' });
     expect(older.diagnosis).toEqual({ headline: 'TaskRun nightly succeeded', causes: [] });
+  });
+
+  it('answers a PipelineRun whose own Events were never seen, from its TaskRuns', async () => {
+    const pr = newRun('PipelineRun', 'late-start');
+    const tr = newRun('TaskRun', 'late-start-build');
+    const res = await send(srv.url, [
+      eventCe(storedEvent({ namespace: 'team-t', taskName: 'build', reason: 'FailedMount', type: 'Warning', note: 'MountVolume.SetUp failed for volume "ws" : configmap "settings" not found' }), tr, pr, 'team-t'),
+    ]);
+    expect(res.status).toBe(200);
+    const lt = await client.timeline('team-t', 'PipelineRun', 'late-start');
+    expect(lt.run).toMatchObject({ kind: 'PipelineRun', uid: pr.uid, status: 'UNKNOWN', finished: false, record: `team-t/results/${pr.uid}/records/${eventListRecordId(pr.uid, pr.uid)}` });
+    expect(lt.taskRuns.map((r) => r.taskName)).toEqual(['build']);
+    expect(lt.diagnosis.headline).toBe('build: FailedMount of volume "ws": configmap "settings" not found');
+    expect(await client.resultTimeline('team-t', pr.uid)).toEqual(lt);
   });
 
   it('caps the Events it returns, keeping Warnings first, and says so', async () => {

@@ -165,7 +165,7 @@ describe('step termination rules', () => {
   it('a kill by signal says so; a skipped, cancelled or successful step is no cause', () => {
     const exit = STEP_RULES.find((r) => r.id === 'step-exit')!;
     expect(exit.summary(step('build', 137, 'Error'))).toBe('step-build failed (exit 137: killed (SIGKILL))');
-    for (const s of [step('push', 1, 'Skipped'), step('test', 1, 'Cancelled'), step('clone', 0, 'Completed'), step('push', null, null)]) {
+    for (const s of [step('push', 1, 'Skipped'), step('test', 1, 'Cancelled'), step('test', 1, 'TaskRunCancelled'), step('test', 1, 'TaskRunTimeout'), step('clone', 0, 'Completed'), step('push', null, null)]) {
       expect(STEP_RULES.some((r) => r.match(s)), JSON.stringify(s)).toBe(false);
     }
   });
@@ -250,9 +250,27 @@ describe('diagnose', () => {
       ],
     });
     const pulls = d.causes.filter((c) => c.kind === 'image-pull');
-    expect(pulls.map((c) => c.summary)).toEqual(['5× could not pull image "x:1" (not found)', 'could not pull an image']);
+    // the TaskRun's own TaskRunImagePullFailed says less than the Events: left out
+    expect(pulls.map((c) => c.summary)).toEqual(['5× could not pull image "x:1" (not found)']);
     expect(pulls[0]).toMatchObject({ count: 5, at: '2026-01-02T03:06:00Z', detail: 'Failed to pull image "x:1": manifest unknown' });
     expect(d.headline).toBe('build: 5× could not pull image "x:1" (not found)');
+  });
+
+  it('tells one failed pull once, however many of kubelet\'s Events it took', () => {
+    const c = { container: 'step-build', regarding: { kind: 'Pod', name: 'pr-build-pod' } };
+    const d = diagnose({
+      run: run({ reason: 'TaskRunImagePullFailed', message: 'the step "build" in TaskRun "pr-build" failed to pull the image "ghcr.io/acme/builder:v9". The pod errored with the message: "Back-off pulling image "ghcr.io/acme/builder:v9"."' }),
+      taskRuns: [],
+      events: [
+        ev({ ...c, type: 'Normal', reason: 'Pulling', note: 'Pulling image "ghcr.io/acme/builder:v9"' }),
+        ev({ ...c, reason: 'Failed', note: 'Failed to pull image "ghcr.io/acme/builder:v9": rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.io/acme/builder:v9": not found', count: 4 }),
+        ev({ ...c, reason: 'Failed', note: 'Error: ErrImagePull', count: 4 }),
+        ev({ ...c, type: 'Normal', reason: 'BackOff', note: 'Back-off pulling image "ghcr.io/acme/builder:v9"', count: 6 }),
+        ev({ ...c, reason: 'Failed', note: 'Error: ImagePullBackOff', count: 6 }),
+      ],
+    });
+    expect(d.causes.map((x) => x.summary)).toEqual(['20× could not pull image "ghcr.io/acme/builder:v9" (not found)']);
+    expect(d.headline).toBe('build: 20× could not pull image "ghcr.io/acme/builder:v9" (not found)');
   });
 
   it('a timed-out PipelineRun leads with its timeout, its cancelled TaskRuns below', () => {
