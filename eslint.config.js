@@ -11,7 +11,13 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['bench/*.mjs', 'cli/*.mjs'] }, tsconfigRootDir: import.meta.dirname } },
+    // Plain CommonJS loaded by tools that cannot load TypeScript (Serverless Framework plugins, node --require).
+    files: ['deploy/serverless/*.cjs', 'test/deploy/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['bench/*.mjs', 'cli/*.mjs', 'deploy/serverless/*.cjs', 'test/deploy/*.cjs'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // An un-awaited pg call is a bug: its error is lost and the transaction moves on.
       '@typescript-eslint/no-floating-promises': 'error',

@@ -15,13 +15,14 @@ import { isTimelinePath } from './timeline/routes.js';
 import { isUiPath } from './ui/routes.js';
 import type { Functions } from './runtime.js';
 
-export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup' | 'timeline'> & Partial<Pick<Functions, 'ui'>>): Handler {
+/** The timeline and the pages are optional, so a caller that serves only the Results API can leave them out. */
+export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'> & Partial<Pick<Functions, 'timeline' | 'ui'>>): Handler {
   return withProblems(async (req) => {
     if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
     if (req.path.startsWith(API_PREFIX)) return fns.query(req);
     if (req.path === '/healthz') return fns.health(req);
     if (req.path === '/cleanup') return fns.cleanup(req);
-    if (isTimelinePath(req.path)) return fns.timeline(req);
+    if (fns.timeline && isTimelinePath(req.path)) return fns.timeline(req);
     if (fns.ui && isUiPath(req.path)) return fns.ui(req);
     throw new HttpError(404, `no such path: ${req.path}`);
   });

@@ -3,6 +3,10 @@
  * `Authorization: Bearer <CLEANUP_TOKEN>`; Results not updated for the retention age are deleted
  * with their EventLists, in batches, until none is left or the time budget is spent.
  *
+ * Where the platform itself authenticates the caller with the Authorization header (Cloud
+ * Scheduler's OIDC token to a private Cloud Function), the token travels in `X-Cleanup-Token`
+ * instead: when that header is present it is the one checked, so both checks hold.
+ *
  * Bounded batches keep each delete a short transaction (locks and WAL stay small while ingest
  * goes on); the time budget keeps the call inside the platform's request timeout. `more: true`
  * says the next scheduled call has work left.
@@ -86,14 +90,22 @@ export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {
   }
 }
 
+export const CLEANUP_TOKEN_HEADER = 'x-cleanup-token';
+
+function cleanupToken(req: Parameters<Handler>[0]): string | undefined {
+  const header = req.headers[CLEANUP_TOKEN_HEADER];
+  if (header !== undefined) return header.trim() || undefined;
+  return bearerToken(req);
+}
+
 export function createCleanupHandler(deps: CleanupDeps): Handler {
   return withProblems(async (req) => {
     if (req.method !== 'POST') {
       throw new HttpError(405, `method ${req.method} is not allowed: POST to run the cleanup`, { headers: { allow: 'POST' } });
     }
     if (!deps.token) throw new HttpError(403, 'cleanup is switched off: CLEANUP_TOKEN is not set');
-    const token = bearerToken(req);
-    if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
+    const token = cleanupToken(req);
+    if (!token) throw unauthorized('missing token: send Authorization: Bearer <token> (or X-Cleanup-Token: <token>)');
     if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
     try {
       const report = await runCleanup(deps);

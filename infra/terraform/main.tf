@@ -1,5 +1,6 @@
 # A Cloud SQL Postgres for tekton-events, the passwords and tokens it needs in Secret Manager,
-# and (optionally) the scheduler job that calls the cleanup function.
+# the functions' runtime service account, and, once the functions are deployed
+# (functions_deployed = true), who may invoke them and the scheduler job that calls cleanup.
 #
 # Terraform makes the instance, the database, one bootstrap user and the secrets. The three
 # least-privilege roles, their grants, the schema and the retention setting are made by
@@ -17,7 +18,11 @@ locals {
 }
 
 resource "google_project_service" "apis" {
-  for_each           = toset(["sqladmin.googleapis.com", "secretmanager.googleapis.com", "cloudscheduler.googleapis.com"])
+  for_each = toset([
+    "sqladmin.googleapis.com", "secretmanager.googleapis.com", "cloudscheduler.googleapis.com",
+    # serverless-google-cloudfunctions deploys through Deployment Manager; Cloud Build builds the functions
+    "cloudfunctions.googleapis.com", "cloudbuild.googleapis.com", "deploymentmanager.googleapis.com", "iam.googleapis.com",
+  ])
   service            = each.value
   disable_on_destroy = false
 }
@@ -128,13 +133,67 @@ resource "google_secret_manager_secret_version" "main" {
   secret_data = each.value
 }
 
+# The identity the four functions run as (serverless.yml: FUNCTIONS_SERVICE_ACCOUNT): it reaches
+# Cloud SQL and reads the secrets the functions bind, nothing else.
+resource "google_service_account" "functions" {
+  account_id   = "${var.instance_name}-functions"
+  display_name = "tekton-events functions"
+}
+
+resource "google_project_iam_member" "functions_cloudsql" {
+  project = var.project
+  role    = "roles/cloudsql.client"
+  member  = "serviceAccount:${google_service_account.functions.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "functions" {
+  for_each  = toset(["ingest-database-url", "query-database-url", "cleanup-database-url", "ingest-token", "query-token", "cleanup-token"])
+  secret_id = google_secret_manager_secret.main[each.key].id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.functions.email}"
+}
+
+locals {
+  # Serverless Framework names each function <service>-<stage>-<function> (serverless.yml: service tekton-events)
+  function_names = { for f in ["ingest", "query", "cleanup"] : f => "tekton-events-${var.functions_stage}-${f}" }
+  cleanup_url    = "https://${var.region}-${var.project}.cloudfunctions.net/${local.function_names.cleanup}"
+}
+
+# ingest and query check their bearer tokens themselves and are called from outside Google
+# (the forwarder in your cluster, people): anyone may invoke them. cleanup stays private.
+resource "google_cloudfunctions_function_iam_member" "public" {
+  for_each       = var.functions_deployed ? toset(["ingest", "query"]) : toset([])
+  project        = var.project
+  region         = var.region
+  cloud_function = local.function_names[each.key]
+  role           = "roles/cloudfunctions.invoker"
+  member         = "allUsers"
+}
+
+# The scheduler's own identity: the only one allowed to invoke the cleanup function.
+resource "google_service_account" "scheduler" {
+  account_id   = "${var.instance_name}-scheduler"
+  display_name = "tekton-events cleanup scheduler"
+}
+
+resource "google_cloudfunctions_function_iam_member" "scheduler_invokes_cleanup" {
+  count          = var.functions_deployed ? 1 : 0
+  project        = var.project
+  region         = var.region
+  cloud_function = local.function_names.cleanup
+  role           = "roles/cloudfunctions.invoker"
+  member         = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
 resource "google_cloud_scheduler_job" "cleanup" {
-  count       = var.cleanup_url == "" ? 0 : 1
+  count       = var.functions_deployed ? 1 : 0
   name        = "${var.instance_name}-cleanup"
   region      = var.region
   schedule    = var.cleanup_schedule
   time_zone   = var.cleanup_time_zone
   description = "Deletes tekton-events Results older than the retention age."
+  # the function's own time budget (CLEANUP_TIME_BUDGET_SECONDS) ends well inside this
+  attempt_deadline = "180s"
 
   retry_config {
     retry_count = 3
@@ -142,11 +201,17 @@ resource "google_cloud_scheduler_job" "cleanup" {
 
   http_target {
     http_method = "POST"
-    uri         = var.cleanup_url
+    uri         = local.cleanup_url
+    # Authorization carries this OIDC token, which Cloud Functions checks against the invoker
+    # binding above; the function then checks its own token in X-Cleanup-Token.
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = local.cleanup_url
+    }
     headers = {
-      Authorization = "Bearer ${random_password.token["cleanup"].result}"
+      "X-Cleanup-Token" = random_password.token["cleanup"].result
     }
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [google_project_service.apis, google_cloudfunctions_function_iam_member.scheduler_invokes_cleanup]
 }

@@ -34,3 +34,13 @@ output "db_passwords_yaml" {
   value       = local.secrets["db-passwords"]
   sensitive   = true
 }
+
+output "functions_service_account_email" {
+  description = "FUNCTIONS_SERVICE_ACCOUNT for npx serverless deploy: the functions' runtime identity."
+  value       = google_service_account.functions.email
+}
+
+output "function_urls" {
+  description = "The functions' URLs once deployed (the forwarder's K_SINK is the ingest one)."
+  value       = { for f, name in local.function_names : f => "https://${var.region}-${var.project}.cloudfunctions.net/${name}" }
+}

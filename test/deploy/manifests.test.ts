@@ -69,19 +69,25 @@ describe('deployment files', () => {
     for (const [name, fn] of Object.entries<Doc>(sls.functions)) {
       expect(fn.handler, name).toBe(name);
       expect(fn.events, name).toEqual([{ http: name }]);
-      for (const key of Object.keys({ ...sls.provider.environment, ...fn.environment })) expect(FUNCTION_ENV, `${name}: ${key}`).toContain(key);
+      for (const key of Object.keys({ ...sls.provider.environment, ...fn.environment, ...fn.secrets })) expect(FUNCTION_ENV, `${name}: ${key}`).toContain(key);
     }
   });
 
-  it('serverless.yml gives each function its own database role and only the tokens it checks', async () => {
+  it('serverless.yml gives each function its own database role and only the tokens it checks, as Secret Manager secrets', async () => {
     const fns = (parse(await readFile(path.join(ROOT, 'serverless.yml'), 'utf8')) as Doc).functions;
-    expect(fns.ingest.environment.DATABASE_URL).toBe('${env:INGEST_DATABASE_URL}');
-    expect(fns.query.environment.DATABASE_URL).toBe('${env:QUERY_DATABASE_URL}');
-    expect(fns.cleanup.environment.DATABASE_URL).toBe('${env:CLEANUP_DATABASE_URL}');
-    expect(Object.keys(fns.ingest.environment)).not.toContain('CLEANUP_TOKEN');
-    expect(Object.keys(fns.query.environment)).not.toContain('INGEST_TOKEN');
-    expect(fns.cleanup.environment).toHaveProperty('CLEANUP_TOKEN');
-    expect(fns.ingest.environment).toHaveProperty('INGEST_TOKEN');
+    const secret = (fn: string, key: string) => fns[fn].secrets?.[key]?.secret as string | undefined;
+    expect(secret('ingest', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-ingest-database-url');
+    expect(secret('query', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-query-database-url');
+    expect(secret('healthz', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-query-database-url');
+    expect(secret('cleanup', 'DATABASE_URL')).toBe('${self:custom.secretPrefix}-cleanup-database-url');
+    expect(secret('ingest', 'INGEST_TOKEN')).toBeDefined();
+    expect(secret('query', 'QUERY_TOKEN')).toBeDefined();
+    expect(secret('cleanup', 'CLEANUP_TOKEN')).toBeDefined();
+    expect(Object.keys(fns.ingest.secrets)).not.toContain('CLEANUP_TOKEN');
+    expect(Object.keys(fns.query.secrets)).not.toContain('INGEST_TOKEN');
+    for (const [name, fn] of Object.entries<Doc>(fns)) {
+      for (const key of Object.keys(fn.environment ?? {})) expect(key, `${name}: a secret in plain environment`).not.toMatch(/TOKEN|DATABASE_URL/);
+    }
   });
 
   it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, probes, limits and secrets', async () => {
@@ -183,21 +189,32 @@ describe('deployment files', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
   });
 
-  it('builds both images from node:20 and runs them as a non-root user', async () => {
+  it('builds both images from node:20 pinned by digest, with production dependencies only', async () => {
     const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
     const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map((m) => ({ from: m[1]!, name: m[2] }));
     const names = new Set(stages.map((s) => s.name));
-    for (const s of stages) expect(s.from === 'node:20-bookworm-slim' || names.has(s.from), s.from).toBe(true);
+    const bases = new Set(stages.filter((s) => !names.has(s.from)).map((s) => s.from));
+    // one base, the same bytes in every stage
+    expect([...bases]).toHaveLength(1);
+    expect([...bases][0]).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(names).toEqual(new Set(['build', 'prod-deps', 'runtime', 'functions', 'forwarder']));
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).not.toMatch(/^USER root$/m);
+    const stage = (name: string) => {
+      const start = dockerfile.search(new RegExp(`^FROM \\S+ AS ${name}$`, 'm'));
+      const next = dockerfile.slice(start + 1).search(/^FROM /m);
+      return next < 0 ? dockerfile.slice(start) : dockerfile.slice(start, start + 1 + next);
+    };
+    expect(stage('prod-deps')).toMatch(/^RUN npm ci --omit=dev\b/m);
+    // the runtime takes node_modules from the production install only, and drops the package managers
+    expect(stage('runtime')).toMatch(/^COPY --from=prod-deps\b.*\/app\/node_modules/m);
+    expect(stage('runtime')).not.toMatch(/^COPY --from=build\b.*node_modules/m);
+    expect(stage('runtime')).toMatch(/rm -rf [^\n]*\/usr\/local\/lib\/node_modules\/npm/);
+    expect(dockerfile).not.toMatch(/^USER (root|0)\b/m);
     // the entry points are the built forms of real sources
     expect(existsSync(path.join(ROOT, 'functions/index.ts'))).toBe(true);
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/index.js');
     expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/forwarder/main.js"]');
-    const forwarderStage = dockerfile.slice(dockerfile.indexOf('FROM runtime AS forwarder'));
-    expect(forwarderStage).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
+    expect(stage('forwarder')).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
   });
 
   it.skipIf(spawnSync('terraform', ['version']).error !== undefined)('keeps the Terraform module terraform fmt-clean', () => {

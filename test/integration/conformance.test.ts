@@ -1,5 +1,5 @@
 /**
- * The official CloudEvents conformance cases (../shared/conformance/cloudevents) replayed against
+ * The official CloudEvents conformance cases (vendored in test/fixtures/cloudevents-conformance) replayed against
  * the ingest endpoint in binary, structured and batched mode. Foreign types, non-JSON data and
  * specversion 0.3 get a precise 400/415; the same cases carrying our type and data are stored.
  */
@@ -12,7 +12,7 @@ import { startTestServer, INGEST_TOKEN, type TestServer } from '../helpers/serve
 import { eventCe, jsonOf, newRun, storedEvent } from '../helpers/ce.js';
 import { EVENT_TYPE } from '../../shared/event.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/conformance/cloudevents/yaml');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/cloudevents-conformance/yaml');
 
 interface Case {
   file: string;
