@@ -31,17 +31,18 @@ export function spanOf(t: Timeline): Span {
 
 const frac = (span: Span, t: number) => (t - span.origin) / (span.end - span.origin);
 
-const CANCELLED_RE = /cancel/i;
+/** A step stopped because its TaskRun was cancelled or timed out: Tekton records exit 1 with the TaskRun's reason. */
+const STOPPED_RE = /cancel|timeout/i;
 
-/** A step that failed: a non-zero exit, or a reason other than completed, skipped or cancelled. */
+/** A step that failed on its own: a non-zero exit, or a reason other than completed or skipped. */
 export function badStep(s: StepTermination): boolean {
-  if (s.reason !== null && CANCELLED_RE.test(s.reason) && (s.exitCode === null || s.exitCode === 0)) return false;
+  if (s.reason !== null && STOPPED_RE.test(s.reason)) return false;
   return (s.exitCode !== null && s.exitCode !== 0) || (s.reason !== null && !['Completed', 'Skipped', 'Succeeded'].includes(s.reason));
 }
 
 function stepClass(s: StepTermination): string {
   if (badStep(s)) return 'bad';
-  return s.reason !== null && CANCELLED_RE.test(s.reason) ? 'stopped' : '';
+  return s.reason !== null && STOPPED_RE.test(s.reason) ? 'stopped' : '';
 }
 
 export function stepText(s: StepTermination): string {

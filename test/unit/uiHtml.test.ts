@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, matchUiRoute } from '../../functions/ui/rou
 import { safeReturnPath } from '../../functions/ui/signInPage.js';
 import { cookieValue } from '../../functions/ui/session.js';
 import { step, STEPS } from '../../functions/ui/style.js';
+import { badStep } from '../../functions/ui/timelineChart.js';
 import type { CoreRequest } from '../../shared/http/core.js';
 
 describe('html', () => {
@@ -89,5 +90,21 @@ describe('timeline positions', () => {
     expect(step(1.7)).toBe(STEPS);
     expect(step(-1)).toBe(0);
     expect(step(Number.NaN)).toBe(0);
+  });
+});
+
+describe('step terminations', () => {
+  const st = (exitCode: number | null, reason: string | null) => ({ name: 'build', container: 'step-build', exitCode, reason });
+  it.each([
+    [st(137, 'OOMKilled'), true],
+    [st(1, 'Error'), true],
+    [st(null, 'ImagePullBackOff'), true],
+    [st(0, 'Completed'), false],
+    [st(null, 'Skipped'), false],
+    // Tekton records exit 1 with the TaskRun's reason on a step stopped by a cancel or timeout
+    [st(1, 'TaskRunCancelled'), false],
+    [st(1, 'TaskRunTimeout'), false],
+  ])('%o failed on its own: %s', (s, bad) => {
+    expect(badStep(s)).toBe(bad);
   });
 });
