@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
  * the machine; targets are printed beside them, never asserted in tests.
- * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size).
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, read).
  */
 import { existsSync } from 'node:fs';
 import { printTable } from './harness.js';
@@ -9,7 +9,7 @@ import { runIngestBench } from './ingest.js';
 import { runSizeBench } from './size.js';
 
 process.env['LOG_LEVEL'] ??= 'silent';
-const NAMES = ['ingest', 'forwarder', 'size'];
+const NAMES = ['ingest', 'forwarder', 'size', 'read'];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !NAMES.includes(n));
 if (unknown.length > 0) {
@@ -28,3 +28,11 @@ if (wanted('forwarder') && existsSync(forwarderBench)) {
 }
 
 if (wanted('size')) printTable('Store size and retention', await runSizeBench());
+
+if (wanted('read')) {
+  // Loaded once into a kept database (see bench/readPath.ts); later runs reuse it.
+  const { runReadPathBench } = await import('./readPath.js');
+  const { rows, plans } = await runReadPathBench();
+  printTable('Read path at a million Events', rows);
+  process.stdout.write(`\n${plans}\n`);
+}

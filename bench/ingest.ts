@@ -24,7 +24,7 @@ import { toWrite } from '../functions/ingest/toWrites.js';
 import type { Write } from '../shared/store/types.js';
 import { benchDatabase, fmt, printTable, timed, type Row } from './harness.js';
 
-const TOKEN = 'bench-ingest-token-0123456789';
+export const TOKEN = 'bench-ingest-token-0123456789';
 const CONCURRENCY = 16;
 /**
  * The server's database connections (PG_POOL_MAX). Postgres here has 2 cores: past ~2 busy
@@ -102,7 +102,7 @@ function sharedBodies(bodies: string[]): { shared: SharedArrayBuffer; offsets: n
 }
 
 /** HTTP clients in a worker thread (bench/httpLoad.mjs), holding `bodies` for all their runs. */
-class LoadWorker {
+export class LoadWorker {
   private readonly worker: Worker;
 
   constructor(url: string, bodies: string[], batch: boolean) {
@@ -157,7 +157,7 @@ function writesOf(ces: Record<string, unknown>[]): Write[] {
 }
 
 /** Starts bench/ingestServer.ts in a child process; resolves with it and its URL. */
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+export async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingestServer.ts', import.meta.url))], {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -58,7 +58,7 @@ function program(io: Io, run: Runner): Command {
     .version(VERSION, '--version', 'print the version')
     .option('--server <url>', 'API server (env TKN_EVENTS_SERVER; default http://127.0.0.1:8080)')
     .option('--token <token>', 'query token (env TKN_EVENTS_TOKEN)')
-    .option('-n, --namespace <namespace>', 'namespace (env TKN_EVENTS_NAMESPACE; default "default")')
+    .option('-n, --namespace <namespace>', 'namespace (env TKN_EVENTS_NAMESPACE; default: the kubeconfig context\'s, else "default")')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('table'))
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR works too)')
     .showHelpAfterError('(run with --help for usage)')

@@ -4,7 +4,7 @@
  *
  *   server     --server      TKN_EVENTS_SERVER     server:     default http://127.0.0.1:8080
  *   token      --token       TKN_EVENTS_TOKEN      token:      none
- *   namespace  -n            TKN_EVENTS_NAMESPACE  namespace:  default "default"
+ *   namespace  -n            TKN_EVENTS_NAMESPACE  namespace:  default: the kubeconfig's current context's, else "default"
  *
  * The config file is $TKN_EVENTS_CONFIG, else $XDG_CONFIG_HOME/tkn-events/config.yaml, else
  * ~/.config/tkn-events/config.yaml. A missing file is fine; a broken one is an error that says
@@ -74,6 +74,33 @@ function readConfig(file: string, warnings: string[]): z.infer<typeof FileSchema
   return parsed.data;
 }
 
+/**
+ * The namespace of the kubeconfig's current context, as `tkn` and `kubectl` default to it
+ * ($KUBECONFIG's files in order, else ~/.kube/config). Read as plain YAML: loading the
+ * Kubernetes client would slow every command down for one field. Any problem: undefined.
+ */
+export function kubeNamespace(env: NodeJS.ProcessEnv): string | undefined {
+  const files = env['KUBECONFIG'] ? env['KUBECONFIG'].split(path.delimiter).filter(Boolean) : [path.join(env['HOME'] || homedir(), '.kube', 'config')];
+  const docs: { 'current-context'?: unknown; contexts?: unknown }[] = [];
+  for (const f of files) {
+    try {
+      const d = parse(readFileSync(f, 'utf8'), { schema: 'failsafe' }) as unknown;
+      if (d && typeof d === 'object') docs.push(d as (typeof docs)[number]);
+    } catch {
+      // unreadable or not YAML: kubectl would complain, the default namespace is enough here
+    }
+  }
+  // The first file that sets current-context wins, as kubectl merges them.
+  const current = docs.map((d) => d['current-context']).find((c): c is string => typeof c === 'string' && c !== '');
+  if (!current) return undefined;
+  for (const d of docs) {
+    if (!Array.isArray(d.contexts)) continue;
+    const ctx = (d.contexts as { name?: unknown; context?: { namespace?: unknown } }[]).find((c) => c?.name === current);
+    if (ctx) return typeof ctx.context?.namespace === 'string' && ctx.context.namespace !== '' ? ctx.context.namespace : undefined;
+  }
+  return undefined;
+}
+
 export function resolveSettings(flags: { server?: string | undefined; token?: string | undefined; namespace?: string | undefined }, env: NodeJS.ProcessEnv): Settings {
   const configFile = configPath(env);
   const warnings: string[] = [];
@@ -82,7 +109,7 @@ export function resolveSettings(flags: { server?: string | undefined; token?: st
   return {
     server: pick(flags.server, 'TKN_EVENTS_SERVER', file.server) ?? DEFAULT_SERVER,
     token: pick(flags.token, 'TKN_EVENTS_TOKEN', file.token),
-    namespace: pick(flags.namespace, 'TKN_EVENTS_NAMESPACE', file.namespace) ?? 'default',
+    namespace: pick(flags.namespace, 'TKN_EVENTS_NAMESPACE', file.namespace) ?? kubeNamespace(env) ?? 'default',
     configFile,
     warnings,
   };

@@ -14,7 +14,7 @@ import { parseListParams, single } from './params.js';
 import { applyFields, parseFields, type FieldMask } from './fieldMask.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
-import { compileFilter } from './filter/compile.js';
+import { compileFilter } from '../../shared/filter/sql.js';
 import { renderRecord, renderResult, renderRunRecord } from './render.js';
 import { getRunRecord } from '../../shared/store/queryRunRecords.js';
 import { recordsSummary } from './summary.js';
@@ -48,6 +48,9 @@ export function createQueryHandler(deps: QueryDeps): Handler {
 
   async function list(route: Route & { op: 'listResults' | 'listRecords' }, q: URLSearchParams, scopeNs: string[] | null, mask: FieldMask | undefined) {
     const params = parseListParams(q);
+    if (route.op === 'listRecords' && params.order.column.startsWith('summary.')) {
+      throw new HttpError(400, `order_by ${params.order.column} orders results; records order by create_time or update_time`);
+    }
     const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
     const result = route.op === 'listRecords' ? route.result : '';
     const scope = [route.op, route.parent, result, params.filter, params.order.column, params.order.direction].join('\n');

@@ -46,9 +46,9 @@ export function parseListParams(q: URLSearchParams): ListParams {
 
 export function parseOrderBy(raw: string | undefined): Order {
   if (raw === undefined || raw.trim() === '') return { column: 'create_time', direction: 'asc' };
-  const m = /^\s*(create_time|update_time)(?:\s+(asc|desc))?\s*$/i.exec(raw);
+  const m = /^\s*(create_time|update_time|summary\.start_time|summary\.end_time)(?:\s+(asc|desc))?\s*$/i.exec(raw);
   if (!m) {
-    throw new HttpError(400, `order_by "${raw}" is not supported: use create_time or update_time, optionally followed by asc or desc`);
+    throw new HttpError(400, `order_by "${raw}" is not supported: use create_time, update_time (or, for results, summary.start_time or summary.end_time), optionally followed by asc or desc`);
   }
   return {
     column: m[1]!.toLowerCase() as Order['column'],

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { HttpError } from '../../shared/http/problem.js';
 import { AGGREGATES, groupExpression, summarizeRecords } from '../../shared/store/recordSummary.js';
-import { compileFilter } from './filter/compile.js';
+import { compileFilter } from '../../shared/filter/sql.js';
 import { single } from './params.js';
 
 export async function recordsSummary(

@@ -155,14 +155,14 @@ resource "google_secret_manager_secret_iam_member" "functions" {
 
 locals {
   # Serverless Framework names each function <service>-<stage>-<function> (serverless.yml: service tekton-events)
-  function_names = { for f in ["ingest", "query", "cleanup"] : f => "tekton-events-${var.functions_stage}-${f}" }
+  function_names = { for f in ["ingest", "query", "timeline", "cleanup"] : f => "tekton-events-${var.functions_stage}-${f}" }
   cleanup_url    = "https://${var.region}-${var.project}.cloudfunctions.net/${local.function_names.cleanup}"
 }
 
-# ingest and query check their bearer tokens themselves and are called from outside Google
-# (the forwarder in your cluster, people): anyone may invoke them. cleanup stays private.
+# ingest, query and timeline check their bearer tokens themselves and are called from outside
+# Google (the forwarder in your cluster, people): anyone may invoke them. cleanup stays private.
 resource "google_cloudfunctions_function_iam_member" "public" {
-  for_each       = var.functions_deployed ? toset(["ingest", "query"]) : toset([])
+  for_each       = var.functions_deployed ? toset(["ingest", "query", "timeline"]) : toset([])
   project        = var.project
   region         = var.region
   cloud_function = local.function_names[each.key]

@@ -2,7 +2,8 @@
  * What every list query shares: order (a constant column and direction, never input spliced
  * into SQL), keyset cursor, and the namespaces a caller may see.
  */
-export type OrderColumn = 'create_time' | 'update_time';
+/** summary.* order results only (by their run's start or end; runs without one come last). */
+export type OrderColumn = 'create_time' | 'update_time' | 'summary.start_time' | 'summary.end_time';
 export type OrderDirection = 'asc' | 'desc';
 
 export interface Order {
@@ -31,6 +32,11 @@ export interface ListOptions {
 export const rfc3339 = (col: string): string => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 function orderColumn(alias: string, order: Order): string {
+  if (order.column === 'summary.start_time' || order.column === 'summary.end_time') {
+    // A result without the time sorts last either way: ±infinity keeps the keyset a plain row comparison.
+    const key = order.column === 'summary.start_time' ? 'start_time' : 'end_time';
+    return `coalesce((${alias}.summary->>'${key}')::timestamptz, '${order.direction === 'asc' ? 'infinity' : '-infinity'}'::timestamptz)`;
+  }
   return order.column === 'create_time' ? `${alias}.create_time` : `${alias}.update_time`;
 }
 
@@ -91,4 +97,13 @@ export function keyset(w: Where, alias: string, opts: ListOptions): string {
     w.add(`(${orderColumn(alias, opts.order)}, ${alias}.id) ${cmp} (${a}::timestamptz, ${b}::uuid)`);
   }
   return orderBy(alias, opts.order);
+}
+
+/**
+ * `column` is one of the namespaces. One namespace is written as `=`, not `= any(array)`: only
+ * then does the planner walk a (parent, create_time) index in page order instead of filtering
+ * every namespace's rows out of the create_time index (docs/benchmarks.md, read path).
+ */
+export function inNamespaces(w: Where, column: string, namespaces: string[]): string {
+  return namespaces.length === 1 ? `${column} = ${w.param(namespaces[0])}::text` : `${column} = any(${w.param(namespaces)}::text[])`;
 }

@@ -3,7 +3,7 @@
  * in first-observed order when it is read.
  */
 import type pg from 'pg';
-import { keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
+import { inNamespaces, keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
 
 export interface RecordRow {
   id: string;
@@ -32,7 +32,7 @@ export interface RecordScope {
 
 export async function listRecords(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RecordRow>> {
   const w = new Where();
-  if (opts.namespaces) w.add(`rec.parent = any(${w.param(opts.namespaces)}::text[])`);
+  if (opts.namespaces) w.add(inNamespaces(w, 'rec.parent', opts.namespaces));
   if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
   const orderBy = keyset(w, 'rec', opts);
   const limit = w.param(opts.pageSize + 1);

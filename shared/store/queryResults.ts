@@ -1,7 +1,7 @@
 /** Reading and deleting results (SPEC §5). */
 import type pg from 'pg';
 import { classifyPgError } from '../db/errors.js';
-import { keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
+import { inNamespaces, keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
 
 export interface ResultRow {
   id: string;
@@ -20,7 +20,7 @@ const COLUMNS = `r.id, r.parent, r.name, r.annotations, r.summary, r.version,
 
 export async function listResults(db: pg.ClientBase | pg.Pool, opts: ListOptions): Promise<Page<ResultRow>> {
   const w = new Where();
-  if (opts.namespaces) w.add(`r.parent = any(${w.param(opts.namespaces)}::text[])`);
+  if (opts.namespaces) w.add(inNamespaces(w, 'r.parent', opts.namespaces));
   const orderBy = keyset(w, 'r', opts);
   const limit = w.param(opts.pageSize + 1);
   const { rows } = await db.query<ResultRow>({

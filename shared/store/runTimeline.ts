@@ -10,102 +10,17 @@
  * Bounded work: at most MAX_TASKRUNS TaskRuns and `maxEvents` Events are read, every query
  * goes through an index (results_parent_run for a PipelineRun, records_parent_run for a
  * TaskRun, results' (parent, name), records_result_create_time, record_events' primary key),
- * and an Event's JSON is decoded by the driver once.
+ * and an Event's JSON is decoded by the driver once. It is one named statement (one round trip,
+ * planned once per connection): on a busy machine the round trips and the planning cost more
+ * than running the queries (bench/readPath.ts, case (a)).
  */
 import type pg from 'pg';
-import { firstSeen, lastSeen, seriesCount, summaryStatus, type RunStatus, type StoredEvent, type SummaryStatus } from '../event.js';
+import { firstSeen, lastSeen, seriesCount, summaryStatus, type RunStatus, type StoredEvent } from '../event.js';
 import { eventListRecordId, recordName, resultName } from '../names.js';
 import { diagnose } from '../diagnosis/diagnose.js';
-import type { Diagnosis } from '../diagnosis/types.js';
+import type { RunInfo, RunKind, Timeline, TimelineEvent } from './timelineTypes.js';
 
-export type { Cause, CauseKind, Diagnosis } from '../diagnosis/types.js';
-export type { SummaryStatus } from '../event.js';
-
-export type RunKind = 'PipelineRun' | 'TaskRun';
-
-/** One step's termination, from the run-status event (SPEC §3). */
-export interface StepTermination {
-  /** The step's name as the Task spells it (`build`). */
-  name: string;
-  /** The container that runs it, as Pod Events' fieldPath names it (`step-build`). */
-  container: string;
-  /** null when the step never ran (skipped after an earlier step failed). */
-  exitCode: number | null;
-  /** `Completed`, `Error`, `OOMKilled`, `Skipped`, `TimeoutExceeded`, … */
-  reason: string | null;
-}
-
-/** What is known of a run (the PipelineRun, or a TaskRun). */
-export interface RunInfo {
-  kind: RunKind;
-  name: string;
-  uid: string;
-  namespace: string;
-  /** The pipeline task name; the TaskRun's own name for a standalone TaskRun; null for a PipelineRun. */
-  taskName: string | null;
-  /** Its Result's name (`<ns>/results/<uid>`) and its EventList record's name, for the Results API. */
-  result: string;
-  record: string;
-  /** The Results summary vocabulary; UNKNOWN until the run's terminal status is stored. */
-  status: SummaryStatus;
-  /** Whether its terminal status is stored (false: still running, or its end was not seen). */
-  finished: boolean;
-  /** The terminal `Succeeded` condition's reason and message (`Failed`, `TaskRunTimeout`, …). */
-  reason: string | null;
-  message: string | null;
-  startTime: string | null;
-  completionTime: string | null;
-  /** Step terminations; empty for a PipelineRun and for a run still going. */
-  steps: StepTermination[];
-}
-
-/** The object an Event is about. */
-export interface RegardingRef {
-  kind: string;
-  name: string;
-  uid: string | null;
-  apiVersion: string | null;
-  fieldPath: string | null;
-}
-
-export interface TimelineEvent {
-  /** The Event's uid (its namespace/name when it has none): stable across repeats. */
-  key: string;
-  /** The Event object's own name. */
-  name: string;
-  /** Whose EventList it is stored in: the PipelineRun, or the TaskRun (for its Pod's Events too). */
-  run: { kind: RunKind; name: string; uid: string };
-  /** The pipeline task it concerns; null for the PipelineRun's own Events. */
-  taskName: string | null;
-  regarding: RegardingRef;
-  /** The container a Pod Event regards (`step-build`, from `spec.containers{step-build}`), else null. */
-  container: string | null;
-  reason: string;
-  /** `Normal` or `Warning` (null when the Event had none). */
-  type: string | null;
-  /** The full note, as stored (at most 1 KiB). */
-  note: string;
-  /** How often Kubernetes saw it (series count, or the deprecated count); at least 1. */
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  reportingController: string | null;
-}
-
-export interface Timeline {
-  run: RunInfo;
-  /** The PipelineRun a TaskRun belongs to; null for a PipelineRun or a standalone TaskRun. */
-  pipelineRun: { name: string; uid: string } | null;
-  /** A PipelineRun's TaskRuns in the order they were first seen; for a TaskRun, itself. */
-  taskRuns: RunInfo[];
-  /** In time order (first seen, then last seen). */
-  events: TimelineEvent[];
-  /** How many Events are stored for these runs (more than `events` holds when truncated). */
-  totalEvents: number;
-  /** Some Events were left out: Warnings are kept before Normal Events, newer before older. */
-  truncated: boolean;
-  diagnosis: Diagnosis;
-}
+export type * from './timelineTypes.js';
 
 /** Which run: by kind and name (newest of that name, or the one with `uid`), or by Result. */
 export type TimelineQuery =
@@ -146,38 +61,31 @@ const RESULT_RUN_COLUMNS = `rec.id, res.id as result_id, res.name as result_name
   res.run_name as result_run_name, coalesce(rec.name, '') as name, res.run_kind as run_kind, res.run_name as run_name,
   res.name as run_uid, rec.run_status, ${TASK_NAME}`;
 
-async function findRun(db: pg.ClientBase | pg.Pool, q: TimelineQuery): Promise<RecordRow | undefined> {
-  if ('result' in q || q.kind === 'PipelineRun') {
-    // A PipelineRun is its Result's run (results_parent_run, or the Result's (parent, name));
-    // the newest of that name: a name reused by several runs keeps all of them.
-    const where =
-      'result' in q
-        ? { text: 'res.parent = $1 and res.name = $2', values: [q.namespace, q.result] }
-        : { text: `res.parent = $1 and res.run_kind = 'PipelineRun' and res.run_name = $2 and ($3::text is null or res.name = $3)`, values: [q.namespace, q.name, q.uid ?? null] };
-    const { rows } = await db.query<RecordRow>({
-      text: `select ${RESULT_RUN_COLUMNS} from results res left join records rec on rec.result_id = res.id and rec.run_uid = res.name
-              where ${where.text} order by res.create_time desc, res.id desc limit 1`,
-      values: where.values,
-    });
-    return rows[0];
+/**
+ * The run asked for, as a statement selecting at most one row, its parameters from $3 on.
+ * A PipelineRun is its Result's run (results_parent_run, or the Result's (parent, name)); the
+ * newest of that name: a name reused by several runs keeps all of them.
+ */
+function selfStatement(q: TimelineQuery): { name: string; text: string; values: unknown[] } {
+  const viaResult = `select ${RESULT_RUN_COLUMNS} from results res left join records rec on rec.result_id = res.id and rec.run_uid = res.name`;
+  if ('result' in q) {
+    return { name: 'timeline-of-result', text: `${viaResult} where res.parent = $3 and res.name = $4 order by res.create_time desc, res.id desc limit 1`, values: [q.namespace, q.result] };
   }
-  const { rows } = await db.query<RecordRow>({
+  if (q.kind === 'PipelineRun') {
+    return {
+      name: 'timeline-of-pipelinerun',
+      text: `${viaResult} where res.parent = $3 and res.run_kind = 'PipelineRun' and res.run_name = $4 and ($5::text is null or res.name = $5)
+              order by res.create_time desc, res.id desc limit 1`,
+      values: [q.namespace, q.name, q.uid ?? null],
+    };
+  }
+  return {
+    name: 'timeline-of-taskrun',
     text: `select ${RECORD_COLUMNS} from records rec join results res on res.id = rec.result_id
-            where rec.parent = $1 and rec.run_kind = 'TaskRun' and rec.run_name = $2 and ($3::text is null or rec.run_uid = $3)
+            where rec.parent = $3 and rec.run_kind = 'TaskRun' and rec.run_name = $4 and ($5::text is null or rec.run_uid = $5)
             order by rec.create_time desc, rec.id desc limit 1`,
     values: [q.namespace, q.name, q.uid ?? null],
-  });
-  return rows[0];
-}
-
-async function taskRunRecords(db: pg.ClientBase | pg.Pool, resultId: string): Promise<RecordRow[]> {
-  const { rows } = await db.query<RecordRow>({
-    text: `select ${RECORD_COLUMNS} from records rec join results res on res.id = rec.result_id
-            where rec.result_id = $1 and rec.run_kind = 'TaskRun'
-            order by rec.create_time, rec.id limit $2`,
-    values: [resultId, MAX_TASKRUNS],
-  });
-  return rows;
+  };
 }
 
 interface EventRow {
@@ -186,21 +94,50 @@ interface EventRow {
   event: StoredEvent;
 }
 
-async function readEvents(db: pg.ClientBase | pg.Pool, recordIds: string[], max: number): Promise<{ rows: EventRow[]; total: number }> {
-  // When there are more than `max`, Warnings are kept first (they explain failures), then the newest.
-  const { rows } = await db.query<EventRow>({
-    text: `select e.record_id, e.event_key, e.event from record_events e
-            where e.record_id = any($1::uuid[])
-            order by (e.type is distinct from 'Warning'), e.first_seen desc, e.event_key desc
-            limit $2`,
-    values: [recordIds, max + 1],
+interface Loaded {
+  self: RecordRow | null;
+  members: RecordRow[];
+  events: EventRow[];
+}
+
+/**
+ * One statement, one round trip: the run, a PipelineRun's TaskRuns ($1 at most, in the order
+ * they were first seen) and at most $2 of their Events. When there are more, Warnings are kept
+ * first (they explain failures), then the newest. On a loaded machine every round trip waits
+ * for both processes to be scheduled again; three of them cost more than the queries.
+ */
+async function load(db: pg.ClientBase | pg.Pool, q: TimelineQuery, maxEvents: number): Promise<Loaded> {
+  const self = selfStatement(q);
+  const { rows } = await db.query<Loaded>({
+    name: self.name,
+    text: `with self as (${self.text}),
+           members as (
+             select ${RECORD_COLUMNS}, rec.create_time as created
+               from self s join records rec on rec.result_id = s.result_id join results res on res.id = rec.result_id
+              where s.run_kind = 'PipelineRun' and rec.run_kind = 'TaskRun'
+              order by rec.create_time, rec.id limit $1
+           ),
+           ev as (
+             select e.record_id, e.event_key, e.event from record_events e
+              where e.record_id in (select id from self where id is not null union all select id from members)
+              order by (e.type is distinct from 'Warning'), e.first_seen desc, e.event_key desc
+              limit $2
+           )
+           select (select row_to_json(s) from self s) as self,
+                  (select coalesce(json_agg(m order by m.created, m.id), '[]'::json) from members m) as members,
+                  (select coalesce(json_agg(ev), '[]'::json) from ev) as events`,
+    values: [MAX_TASKRUNS, maxEvents + 1, ...self.values],
   });
-  if (rows.length <= max) return { rows, total: rows.length };
-  const counted = await db.query<{ n: string }>({
+  return rows[0] ?? { self: null, members: [], events: [] };
+}
+
+async function countEvents(db: pg.ClientBase | pg.Pool, recordIds: string[]): Promise<number> {
+  const { rows } = await db.query<{ n: string }>({
+    name: 'timeline-count-events',
     text: 'select count(*) as n from record_events e where e.record_id = any($1::uuid[])',
     values: [recordIds],
   });
-  return { rows: rows.slice(0, max), total: Number(counted.rows[0]?.n ?? max) };
+  return Number(rows[0]?.n ?? 0);
 }
 
 const CONTAINER_RE = /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]+)\}$/;
@@ -268,16 +205,16 @@ export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
 /** The timeline of one run, or undefined when no such run is stored. */
 export async function readTimeline(db: pg.ClientBase | pg.Pool, q: TimelineQuery, opts: TimelineOptions = {}): Promise<Timeline | undefined> {
   const maxEvents = Math.max(1, Math.min(opts.maxEvents ?? DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS));
-  const self = await findRun(db, q);
+  const { self, members, events: loaded } = await load(db, q, maxEvents);
   if (!self) return undefined;
   const isPipeline = self.run_kind === 'PipelineRun';
   // A TaskRun of a pipeline lives under the PipelineRun's Result, whose run name is the PipelineRun's.
   const pipelineRun =
     !isPipeline && self.result_run_kind === 'PipelineRun' ? { name: self.result_run_name, uid: self.result_name } : null;
-  const members = isPipeline ? await taskRunRecords(db, self.result_id) : [];
   const prName = isPipeline ? self.run_name : (pipelineRun?.name ?? null);
   const byId = new Map<string, RecordRow>([...(self.id ? [[self.id, self] as const] : []), ...members.map((m) => [m.id!, m] as const)]);
-  const { rows, total } = await readEvents(db, [...byId.keys()], maxEvents);
+  const rows = loaded.slice(0, maxEvents);
+  const total = loaded.length > maxEvents ? await countEvents(db, [...byId.keys()]) : rows.length;
   const events = rows.map((r) => toEvent(r, byId.get(r.record_id)!)).sort(compareEvents);
   const run = toRunInfo(self, q.namespace, prName);
   const taskRuns = isPipeline ? members.map((m) => toRunInfo(m, q.namespace, prName)) : [run];

@@ -105,6 +105,7 @@ describe('serverless.yml in Serverless Framework v3', () => {
     // each function gets only its own role's URL and the one token it checks
     expect(Object.keys(secrets('ingest')).sort()).toEqual(['DATABASE_URL', 'INGEST_TOKEN']);
     expect(Object.keys(secrets('query')).sort()).toEqual(['DATABASE_URL', 'QUERY_TOKEN']);
+    expect(secrets('timeline')).toEqual(secrets('query'));
     expect(Object.keys(secrets('cleanup')).sort()).toEqual(['CLEANUP_TOKEN', 'DATABASE_URL']);
     for (const [name, props] of fns) {
       const env = Object.keys(props.environmentVariables ?? {});

@@ -32,13 +32,14 @@ function serverPaths(): string[] {
   const src = readFileSync(path.join(ROOT, 'functions/server.ts'), 'utf8');
   const literal = [...src.matchAll(/req\.path === '([^']+)'/g)].map((m) => m[1]!.replace(/(.)\/$/, '$1'));
   const prefixed = src.includes('startsWith(API_PREFIX)') ? [`${API_PREFIX}/parents/ns/results`, `${API_PREFIX}/parents/ns/results/-/records/r`] : [];
-  return [...new Set([...literal, ...prefixed])];
+  const timelines = src.includes('isTimelinePath(') ? ['/v1/namespaces/ns/pipelineruns/pr/timeline', '/v1/namespaces/ns/taskruns/tr/timeline', '/v1/results/ns/r/timeline'] : [];
+  return [...new Set([...literal, ...prefixed, ...timelines])];
 }
 
 /** Which of the four handlers routeAll picks for a path, named as its Vercel function. */
 async function servedBy(p: string): Promise<string> {
   const named = (name: string): Handler => async () => json(200, { name });
-  const route = routeAll({ ingest: named('ingest'), query: named('query'), health: named('healthz'), cleanup: named('cleanup') });
+  const route = routeAll({ ingest: named('ingest'), query: named('query'), health: named('healthz'), cleanup: named('cleanup'), timeline: named('timeline') });
   const req: CoreRequest = { method: 'GET', path: p, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) };
   const res = await route(req);
   return (JSON.parse(String(res.body)) as { name: string }).name;

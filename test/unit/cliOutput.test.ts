@@ -1,7 +1,10 @@
 /** The CLI's text output: colour only on a terminal, aligned tables, times for reading. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duration, offset, oneLine, styleFor, table, when, PLAIN } from '../../cli/output.js';
-import { resolveSettings, configPath, DEFAULT_SERVER } from '../../cli/settings.js';
+import { resolveSettings, configPath, DEFAULT_SERVER, kubeNamespace } from '../../cli/settings.js';
 
 describe('CLI output', () => {
   it('colours only a terminal, and never with NO_COLOR, TERM=dumb or --no-color', () => {
@@ -32,10 +35,31 @@ describe('CLI output', () => {
 
 describe('CLI settings', () => {
   it('takes a flag over the environment over the config file over the default', () => {
-    const env = { TKN_EVENTS_CONFIG: '/nonexistent/tkn-events.yaml' };
+    const env = { TKN_EVENTS_CONFIG: '/nonexistent/tkn-events.yaml', KUBECONFIG: '/nonexistent/kubeconfig' };
     expect(resolveSettings({}, env)).toMatchObject({ server: DEFAULT_SERVER, token: undefined, namespace: 'default' });
     expect(resolveSettings({}, { ...env, TKN_EVENTS_SERVER: 'http://e', TKN_EVENTS_NAMESPACE: 'ci' })).toMatchObject({ server: 'http://e', namespace: 'ci' });
     expect(resolveSettings({ server: 'http://f', namespace: 'x' }, { ...env, TKN_EVENTS_SERVER: 'http://e' })).toMatchObject({ server: 'http://f', namespace: 'x' });
+  });
+
+  it('defaults the namespace to the kubeconfig current context\'s, as tkn does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tkn-events-kube-'));
+    try {
+      const a = path.join(dir, 'a.yaml');
+      const b = path.join(dir, 'b.yaml');
+      await writeFile(a, 'apiVersion: v1\nkind: Config\ncurrent-context: dev\n');
+      await writeFile(b, 'contexts:\n  - name: prod\n    context: {cluster: p, namespace: prod-ns}\n  - name: dev\n    context: {cluster: d, namespace: team-a}\n');
+      const env = { KUBECONFIG: [a, b].join(path.delimiter), TKN_EVENTS_CONFIG: path.join(dir, 'none.yaml') };
+      expect(kubeNamespace(env)).toBe('team-a');
+      expect(resolveSettings({}, env).namespace).toBe('team-a');
+      expect(resolveSettings({}, { ...env, TKN_EVENTS_NAMESPACE: 'ci' }).namespace).toBe('ci');
+      await writeFile(b, 'contexts:\n  - name: dev\n    context: {cluster: d}\n');
+      expect(resolveSettings({}, env).namespace).toBe('default');
+      expect(kubeNamespace({ KUBECONFIG: path.join(dir, 'missing.yaml') })).toBeUndefined();
+      await writeFile(a, ': not [yaml');
+      expect(kubeNamespace({ KUBECONFIG: a })).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds its config file as XDG says', () => {

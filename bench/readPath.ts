@@ -1,0 +1,301 @@
+/**
+ * Read path at a million Events (`npm run bench -- read`): 10,000 PipelineRuns × 5 TaskRuns ×
+ * 20 Events in 10 namespaces, loaded through the ingest function over HTTP, then p50/p99 over
+ * HTTP of the calls in CASES (one client, one request at a time), with the EXPLAIN plans of the
+ * timeline's queries and of the filtered record lists, and ingest throughput with
+ * and without the read path's indexes (sql/000020.sql) in alternating rounds.
+ *
+ * The loaded database is kept (embedded Postgres under .data/bench-readpath, or DATABASE_URL's
+ * server) under a name derived from the migrations and the data set, so a rerun skips the load;
+ * BENCH_RELOAD=1 loads again. Add a case by adding a line to CASES.
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../shared/db/embedded.js';
+import { createPool } from '../shared/db/pool.js';
+import { loadMigrations, migrate } from '../shared/db/migrate.js';
+import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
+import { eventListRecordId } from '../shared/names.js';
+import { compileFilter } from '../shared/filter/sql.js';
+import { listRecords } from '../shared/store/queryRecords.js';
+import { readTimeline } from '../shared/store/runTimeline.js';
+import { LoadWorker, startServer, TOKEN } from './ingest.js';
+import { fmt, printTable, type Row } from './harness.js';
+
+/** BENCH_READ_PIPELINE_RUNS makes a smaller data set for a quick try; the figures are for 10,000. */
+const PIPELINE_RUNS = Number(process.env['BENCH_READ_PIPELINE_RUNS'] ?? 10_000);
+const TASKS = ['fetch', 'build', 'test', 'scan', 'push'] as const;
+const EVENTS_PER_TASKRUN = 20;
+const NAMESPACES = 10;
+/** Events in a row per TaskRun in the stream, as a pod emits them; a batch of 100 spans 10 TaskRuns. */
+const BURST = 10;
+const BATCH = 100;
+/** A TaskRun in COMMON_EVERY is scheduled late (FailedScheduling); one in RARE_EVERY is OOM-killed. */
+const COMMON_EVERY = 3;
+const RARE_EVERY = 2_000;
+const DATASET = `v1:${PIPELINE_RUNS}x${TASKS.length}x${EVENTS_PER_TASKRUN}/${NAMESPACES}/${COMMON_EVERY}/${RARE_EVERY}`;
+const SAMPLES = 400;
+const TARGET_MS = 20;
+const API = '/apis/results.tekton.dev/v1alpha2/parents';
+const RARE_FILTER = 'data.items.exists(i, i.reason == "OOMKilling")';
+const COMMON_FILTER = 'data.items.exists(i, i.reason == "FailedScheduling")';
+
+/** Deterministic uuid-shaped ids, so a reloaded data set names the same runs. */
+const uid = (kind: string, n: number): string => {
+  const h = createHash('md5').update(`${kind}/${n}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+const ns = (pr: number) => `ns-${pr % NAMESPACES}`;
+
+const STEPS = ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'];
+
+function reasons(tr: number): string[] {
+  const out: string[] = [];
+  if (tr % COMMON_EVERY === 0) out.push('FailedScheduling', 'FailedScheduling');
+  while (out.length < EVENTS_PER_TASKRUN - 2) out.push(STEPS[out.length % STEPS.length]!);
+  out.push(tr % RARE_EVERY === RARE_EVERY - 1 ? 'OOMKilling' : 'Killing', 'Completed');
+  return out;
+}
+
+/** The CloudEvent of the k-th Event of TaskRun tr (pr = tr / 5). */
+function cloudEvent(tr: number, k: number): Record<string, unknown> {
+  const pr = Math.floor(tr / TASKS.length);
+  const task = TASKS[tr % TASKS.length]!;
+  const reason = reasons(tr)[k]!;
+  const t = new Date(Date.UTC(2026, 0, 1) + pr * 60_000 + k * 1000).toISOString();
+  const namespace = ns(pr);
+  const pod = `pr-${pr}-${task}-pod`;
+  const e: StoredEvent = {
+    metadata: { name: `${pod}.${k.toString(16).padStart(16, '0')}`, namespace, uid: uid('event', tr * EVENTS_PER_TASKRUN + k), resourceVersion: String(1000 + k), creationTimestamp: t },
+    regarding: { kind: 'Pod', name: pod, namespace, uid: uid('pod', tr), apiVersion: 'v1', fieldPath: `spec.containers{step-${task}}`, taskName: task },
+    reason,
+    note: reason === 'FailedScheduling' ? '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available.' : `${reason} step-${task} in pod ${pod}`,
+    type: /Failed|OOM/.test(reason) ? 'Warning' : 'Normal',
+    reportingController: 'kubelet',
+    reportingInstance: 'node-1',
+    eventTime: null,
+    deprecatedFirstTimestamp: t,
+    deprecatedLastTimestamp: t,
+    deprecatedCount: 1,
+  };
+  const run = { kind: 'TaskRun', name: `pr-${pr}-${task}`, uid: uid('taskrun', tr) };
+  return {
+    specversion: '1.0',
+    type: EVENT_TYPE,
+    source: '/tekton-events/forwarder/bench',
+    id: `${e.metadata.uid}/${e.metadata.resourceVersion}`,
+    subject: `namespaces/${namespace}/taskruns/${run.name}`,
+    time: t,
+    datacontenttype: 'application/json',
+    data: { event: e, run, pipelineRun: { name: `pr-${pr}`, uid: uid('pipelinerun', pr) } },
+  };
+}
+
+/** Batch bodies for TaskRuns [from, to): BURST Events of each of BATCH/BURST TaskRuns at a time. */
+function batches(from: number, to: number): string[] {
+  const out: string[] = [];
+  const group = BATCH / BURST;
+  for (let g = from; g < to; g += group) {
+    for (let k = 0; k < EVENTS_PER_TASKRUN; k += BURST) {
+      const events: Record<string, unknown>[] = [];
+      for (let tr = g; tr < Math.min(g + group, to); tr++) for (let j = k; j < k + BURST; j++) events.push(cloudEvent(tr, j));
+      out.push(JSON.stringify(events));
+    }
+  }
+  return out;
+}
+
+/** Sends the TaskRuns [from, to) through the ingest function at `url`; returns seconds. */
+async function ingest(url: string, from: number, to: number, chunk = 5_000): Promise<number> {
+  let secs = 0;
+  for (let c = from; c < to; c += chunk) {
+    const bodies = batches(c, Math.min(c + chunk, to));
+    const load = new LoadWorker(url, bodies, true);
+    try {
+      secs += await load.run(0, bodies.length);
+    } finally {
+      await load.close();
+    }
+  }
+  return secs;
+}
+
+async function withServer<T>(dbUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const { child, url } = await startServer({ DATABASE_URL: dbUrl, INGEST_TOKEN: TOKEN, QUERY_TOKEN: TOKEN, PG_POOL_MAX: '4' });
+  try {
+    return await fn(url);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+function dbUrl(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** The loaded database: reused when its name (migrations + data set) exists and is complete. */
+async function loadedDatabase(admin: pg.Client, base: string): Promise<{ url: string; loadRate: number | null }> {
+  const migrations = await loadMigrations();
+  const hash = createHash('sha256').update(DATASET).update(migrations.map((m) => m.sql).join('\n')).digest('hex').slice(0, 12);
+  const name = `bench_read_${hash}`; // generated, never input
+  const url = dbUrl(base, name);
+  const exists = (await admin.query({ text: 'select 1 from pg_database where datname = $1', values: [name] })).rowCount === 1;
+  if (exists && process.env['BENCH_RELOAD'] !== '1') {
+    const pool = createPool(url, 1);
+    const done = await pool.query(`select 1 from settings where key = 'bench_loaded'`).then((r) => r.rowCount === 1, () => false);
+    await pool.end();
+    if (done) return { url, loadRate: null };
+  }
+  if (exists) await admin.query(`drop database ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  const pool = createPool(url, 2);
+  await migrate(pool);
+  const taskRuns = PIPELINE_RUNS * TASKS.length;
+  process.stderr.write(`loading ${fmt(taskRuns * EVENTS_PER_TASKRUN)} Events through the ingest function…\n`);
+  const secs = await withServer(url, (srv) => ingest(srv, 0, taskRuns));
+  // What autovacuum does soon after a bulk load: statistics and the visibility map.
+  await pool.query('vacuum (analyze) record_events, records, results');
+  await pool.query(`insert into settings (key, value) values ('bench_loaded', now()::text)`);
+  await pool.end();
+  return { url, loadRate: (taskRuns * EVENTS_PER_TASKRUN) / secs };
+}
+
+/** p50/p99 in ms of GET `path(i)` over HTTP, one request at a time. */
+async function latency(url: string, path: (i: number) => string): Promise<{ p50: number; p99: number }> {
+  const get = async (i: number) => {
+    const res = await fetch(`${url}${path(i)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (res.status !== 200) throw new Error(`${path(i)} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  for (let i = 0; i < 20; i++) await get(i);
+  const ms: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = process.hrtime.bigint();
+    await get(i);
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: ms[Math.floor(ms.length * 0.5)]!, p99: ms[Math.floor(ms.length * 0.99)]! };
+}
+
+/** A PipelineRun's result and its build TaskRun's EventList, spread over the data set. */
+const somePr = (i: number) => (i * 7_919) % PIPELINE_RUNS;
+const resultPath = (pr: number) => `${API}/${ns(pr)}/results/${uid('pipelinerun', pr)}`;
+const recordPath = (pr: number) => `${resultPath(pr)}/records/${eventListRecordId(uid('pipelinerun', pr), uid('taskrun', pr * TASKS.length + 1))}`;
+const q = encodeURIComponent;
+
+/** The read calls measured; each is one line, `path` given the sample number. */
+export const CASES: { name: string; path: (i: number) => string }[] = [
+  { name: '(a) PipelineRun timeline (5 TaskRuns, 100 Events, diagnosis)', path: (i) => `/v1/namespaces/${ns(somePr(i))}/pipelineruns/pr-${somePr(i)}/timeline` },
+  { name: '(c) records page of 50, exists on a rare reason, all namespaces', path: () => `${API}/-/results/-/records?filter=${q(RARE_FILTER)}` },
+  { name: '(d) records page of 50, exists on a common reason, one namespace', path: () => `${API}/ns-3/results/-/records?filter=${q(COMMON_FILTER)}` },
+  { name: '(e) get record', path: (i) => recordPath(somePr(i)) },
+  { name: 'list results, one namespace, page of 50', path: () => `${API}/ns-3/results` },
+  { name: 'records of one result', path: (i) => `${resultPath(somePr(i))}/records` },
+];
+
+/** EXPLAIN (ANALYZE, BUFFERS) of a records list query, run by the store's own code. */
+async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter: string): Promise<string> {
+  let plan = '';
+  const explaining = {
+    query: async (cfg: { text: string; values: unknown[] }) => {
+      const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `explain (analyze, buffers) ${cfg.text}`, values: cfg.values });
+      plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      return { rows: [] };
+    },
+  } as unknown as pg.Pool;
+  await listRecords(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
+  return plan;
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of every query a PipelineRun timeline makes, run by the read model itself. */
+async function explainTimeline(pool: pg.Pool, pr: number): Promise<string> {
+  const plans: string[] = [];
+  const explaining = {
+    query: async (cfg: { text: string; values: unknown[] }) => {
+      const { rows } = await pool.query<{ 'QUERY PLAN': string }>({ text: `explain (analyze, buffers) ${cfg.text}`, values: cfg.values });
+      plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+      return pool.query(cfg);
+    },
+  } as unknown as pg.Pool;
+  await readTimeline(explaining, { namespace: ns(pr), kind: 'PipelineRun', name: `pr-${pr}` });
+  return plans.join('\n\n');
+}
+
+/** Ingest into a fresh database with and without the read indexes, in alternating rounds. */
+async function ingestWithAndWithout(admin: pg.Client, base: string): Promise<{ withIdx: number; without: number }> {
+  const names = ['bench_read_ingest_with', 'bench_read_ingest_without'];
+  const urls: string[] = [];
+  for (const name of names) {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    const url = dbUrl(base, name);
+    const pool = createPool(url, 1);
+    await migrate(pool);
+    if (name.endsWith('without')) await pool.query('drop index record_events_reason; drop index records_parent_create_time');
+    await pool.end();
+    urls.push(url);
+  }
+  const rounds = 5;
+  const perRound = 1_000; // TaskRuns: 20,000 Events a round
+  const secs = [0, 0];
+  await withServer(urls[0]!, (a) =>
+    withServer(urls[1]!, async (b) => {
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, srv] of [a, b].entries()) secs[i]! += await ingest(srv, r * perRound, (r + 1) * perRound);
+      }
+    }),
+  );
+  for (const name of names) await admin.query(`drop database ${name} with (force)`);
+  const events = rounds * perRound * EVENTS_PER_TASKRUN;
+  return { withIdx: events / secs[0]!, without: events / secs[1]! };
+}
+
+export async function runReadPathBench(): Promise<{ rows: Row[]; plans: string }> {
+  let base = process.env['DATABASE_URL'];
+  let stop = async (): Promise<void> => undefined;
+  if (!base) {
+    const server = await startEmbeddedPostgres({ dataDir: fileURLToPath(new URL('../.data/bench-readpath', import.meta.url)), persistent: true });
+    base = server.url;
+    stop = () => server.stop();
+  }
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const rows: Row[] = [];
+  let plans = '';
+  try {
+    const { url, loadRate } = await loadedDatabase(admin, base);
+    const pool = createPool(url, 2);
+    const { rows: counts } = await pool.query<{ events: string; records: string }>('select (select count(*) from record_events) as events, (select count(*) from records) as records');
+    rows.push({ benchmark: 'data set', figure: `${fmt(Number(counts[0]!.events))} Events in ${fmt(Number(counts[0]!.records))} EventLists, ${NAMESPACES} namespaces` });
+    if (loadRate !== null) rows.push({ benchmark: 'load of the data set through the ingest function (batches of 100, 16 clients)', figure: `${fmt(loadRate)} events/s` });
+    await withServer(url, async (srv) => {
+      for (const c of CASES) {
+        const { p50, p99 } = await latency(srv, c.path);
+        rows.push({ benchmark: `${c.name}: p50 · p99`, figure: `${fmt(p50, 1)} · ${fmt(p99, 1)} ms`, target: `p99 < ${TARGET_MS} ms`, met: p99 < TARGET_MS });
+      }
+    });
+    plans = `(a) timeline of pr-${somePr(1)}\n${await explainTimeline(pool, somePr(1))}\n\n(c) ${RARE_FILTER}, all namespaces\n${await explainRecords(pool, null, RARE_FILTER)}\n\n(d) ${COMMON_FILTER}, ns-3\n${await explainRecords(pool, ['ns-3'], COMMON_FILTER)}`;
+    await pool.end();
+    const { withIdx, without } = await ingestWithAndWithout(admin, base);
+    rows.push({ benchmark: 'ingest, fresh database, without the read indexes (5 rounds of 20,000 Events)', figure: `${fmt(without)} events/s` });
+    rows.push({ benchmark: 'ingest, fresh database, with them (alternating rounds)', figure: `${fmt(withIdx)} events/s` });
+    rows.push({ benchmark: 'ingest with ÷ without', figure: `${fmt((withIdx / without) * 100, 1)} %`, target: '≥ 95 % (no worse, within noise)', met: withIdx / without >= 0.95 });
+  } finally {
+    await admin.end();
+    await stop();
+  }
+  return { rows, plans };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.env['LOG_LEVEL'] ??= 'silent';
+  const { rows, plans } = await runReadPathBench();
+  printTable('Read path at a million Events', rows);
+  process.stdout.write(`\n${plans}\n`);
+}
