@@ -5,7 +5,8 @@ import type { CoreResponse } from '../../shared/http/core.js';
 
 /** Only a page path of this site may be returned to after signing in. */
 export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/ui') || value.startsWith('//') || /[\\\s]/.test(value)) return '/ui';
+  // No dot segments either (also percent-encoded: browsers resolve `%2e%2e` as `..`).
+  if (!value || !value.startsWith('/ui') || value.startsWith('//') || /[\\\s]|\.\.|%2e/i.test(value)) return '/ui';
   if (value !== '/ui' && !value.startsWith('/ui/') && !value.startsWith('/ui?')) return '/ui';
   if (value.startsWith('/ui/login') || value.startsWith('/ui/logout')) return '/ui';
   return value;

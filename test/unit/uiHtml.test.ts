@@ -70,6 +70,8 @@ describe('sign-in helpers', () => {
     ['//evil.example/ui', '/ui'],
     ['/ui/\\evil', '/ui'],
     ['/uix', '/ui'],
+    ['/ui/%2e%2e/apis', '/ui'],
+    ['/ui/../ingest', '/ui'],
     ['/ui/login', '/ui'],
     [undefined, '/ui'],
   ])('returns to %s as %s', (next, expected) => {
