@@ -48,18 +48,17 @@ interface RecordRow {
   run_name: string;
   run_uid: string;
   run_status: RunStatus | null;
-  task_name: string | null;
+  /** the pipeline task, from one of its Events (set once the Events are read) */
+  task_name?: string | null;
 }
 
-const TASK_NAME = `(select e.event->'regarding'->>'taskName' from record_events e where e.record_id = rec.id limit 1) as task_name`;
-
 const RECORD_COLUMNS = `rec.id, rec.result_id, res.name as result_name, res.run_kind as result_run_kind,
-  res.run_name as result_run_name, rec.name, rec.run_kind, rec.run_name, rec.run_uid, rec.run_status, ${TASK_NAME}`;
+  res.run_name as result_run_name, rec.name, rec.run_kind, rec.run_name, rec.run_uid, rec.run_status`;
 
 /** A Result's own run, found through the Result: its EventList may not exist (only its TaskRuns' Events came). */
 const RESULT_RUN_COLUMNS = `rec.id, res.id as result_id, res.name as result_name, res.run_kind as result_run_kind,
   res.run_name as result_run_name, coalesce(rec.name, '') as name, res.run_kind as run_kind, res.run_name as run_name,
-  res.name as run_uid, rec.run_status, ${TASK_NAME}`;
+  res.name as run_uid, rec.run_status`;
 
 /**
  * The run asked for, as a statement selecting at most one row, its parameters from $3 on.
@@ -164,7 +163,7 @@ function toEvent(row: EventRow, run: RecordRow): TimelineEvent {
   };
 }
 
-/** A TaskRun's pipeline task: from its Events, else Tekton's `<pipelinerun>-<task>` naming. */
+/** A TaskRun's pipeline task: from its Events, else (none read) Tekton's `<pipelinerun>-<task>` naming. */
 function taskNameOf(row: RecordRow, pipelineRunName: string | null): string | null {
   if (row.run_kind === 'PipelineRun') return null;
   if (row.task_name) return row.task_name;
@@ -215,6 +214,11 @@ export async function readTimeline(db: pg.ClientBase | pg.Pool, q: TimelineQuery
   const byId = new Map<string, RecordRow>([...(self.id ? [[self.id, self] as const] : []), ...members.map((m) => [m.id!, m] as const)]);
   const rows = loaded.slice(0, maxEvents);
   const total = loaded.length > maxEvents ? await countEvents(db, [...byId.keys()]) : rows.length;
+  // A TaskRun's pipeline task is on each of its Events (regarding.taskName), read here anyway.
+  for (const r of rows) {
+    const rec = byId.get(r.record_id)!;
+    rec.task_name ??= r.event.regarding?.taskName ?? null;
+  }
   const events = rows.map((r) => toEvent(r, byId.get(r.record_id)!)).sort(compareEvents);
   const run = toRunInfo(self, q.namespace, prName);
   const taskRuns = isPipeline ? members.map((m) => toRunInfo(m, q.namespace, prName)) : [run];
