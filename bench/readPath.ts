@@ -10,7 +10,6 @@
  * BENCH_RELOAD=1 loads again. Add a case by adding a line to CASES.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -22,7 +21,7 @@ import { eventListRecordId } from '../shared/names.js';
 import { compileFilter } from '../shared/filter/sql.js';
 import { listRecords } from '../shared/store/queryRecords.js';
 import { readTimeline } from '../shared/store/runTimeline.js';
-import { LoadWorker, startServer, TOKEN } from './ingest.js';
+import { LoadWorker, startChild, TOKEN } from './ingestLoad.js';
 import { fmt, printTable, type Row } from './harness.js';
 
 /** BENCH_READ_PIPELINE_RUNS makes a smaller data set for a quick try; the figures are for 10,000. */
@@ -117,9 +116,9 @@ async function ingest(url: string, from: number, to: number, chunk = 5_000): Pro
   let secs = 0;
   for (let c = from; c < to; c += chunk) {
     const bodies = batches(c, Math.min(c + chunk, to));
-    const load = new LoadWorker(url, bodies, true);
+    const load = new LoadWorker(bodies, true);
     try {
-      secs += await load.run(0, bodies.length);
+      secs += (await load.run(url, 0, bodies.length, 16)).seconds;
     } finally {
       await load.close();
     }
@@ -128,12 +127,11 @@ async function ingest(url: string, from: number, to: number, chunk = 5_000): Pro
 }
 
 async function withServer<T>(dbUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const { child, url } = await startServer({ DATABASE_URL: dbUrl, INGEST_TOKEN: TOKEN, QUERY_TOKEN: TOKEN, PG_POOL_MAX: '4' });
+  const server = await startChild('./ingestServer.ts', { DATABASE_URL: dbUrl, INGEST_TOKEN: TOKEN, QUERY_TOKEN: TOKEN, PG_POOL_MAX: '4' });
   try {
-    return await fn(url);
+    return await fn(server.url);
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await server.stop();
   }
 }
 

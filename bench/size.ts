@@ -96,7 +96,7 @@ function pipelineRun(i: number): Record<string, unknown>[] {
 
 function writesOf(ces: Record<string, unknown>[]): Write[] {
   return ces.map((c) => {
-    const w = toWrite({ pointer: 'event', id: String(c['id']), source: String(c['source']), type: String(c['type']), subject: String(c['subject']), data: c['data'], mayContainNul: true }, 'event');
+    const w = toWrite({ pointer: 'event', id: String(c['id']), source: String(c['source']), type: String(c['type']), subject: String(c['subject']), data: c['data'], needsTextCheck: true }, 'event');
     if (Array.isArray(w)) throw new Error(w[0]!.detail);
     return w;
   });

@@ -28,9 +28,31 @@ export function routeAll(fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'c
   });
 }
 
-export async function listen(handler: Handler, maxBodyBytes: number, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+export interface Listening {
+  server: Server;
+  url: string;
+  /**
+   * Shuts the server down in order: stop taking connections, let every request in flight get
+   * its answer (ingest answers only after its commit, so nothing is cut off mid-commit), close
+   * each connection as its last answer leaves, and resolve. Requests still running after
+   * `graceMs` are cut off. The caller stops the pool and Postgres after this.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listen(handler: Handler, maxBodyBytes: number, port: number, host = '127.0.0.1'): Promise<Listening> {
   const listener = nodeListener(handler, maxBodyBytes);
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
   const server = createServer((req, res) => {
+    inFlight++;
+    // Once closing, each connection ends with the answer it is serving: keep-alive clients
+    // must not keep the server open by sending more.
+    if (closing) res.shouldKeepAlive = false;
+    res.once('close', () => {
+      if (--inFlight === 0 && drained) drained();
+    });
     void listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -40,5 +62,20 @@ export async function listen(handler: Handler, maxBodyBytes: number, port: numbe
     server.listen(port, host, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${actual}` };
+  const close = async (graceMs = 10_000): Promise<void> => {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (drained = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    server.closeAllConnections();
+    await stopped;
+  };
+  return { server, url: `http://${host}:${actual}`, close };
 }

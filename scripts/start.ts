@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedServer | undefined;
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), persistent: true });
-    config = { ...config, DATABASE_URL: embedded.url };
+    config = { ...config, DATABASE_URL: embedded.socketUrl };
   }
   const pool = createPool(config.DATABASE_URL!, config.PG_POOL_MAX);
   await migrate(pool);
@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   if (config.INGEST_TOKEN_FILE === undefined) config = { ...config, INGEST_TOKEN: tokens.ingest };
   config = { ...config, QUERY_TOKEN: tokens.query };
   const fns = await buildFunctions(config, pool);
-  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const listening = await listen(routeAll(fns), config.MAX_BODY_BYTES, config.PORT);
+  const { url } = listening;
 
   // A reachable cluster gets the forwarder (storing on: this is a local trial); otherwise the sample.
   const cluster = await reachableCluster();
@@ -130,8 +131,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await forwarder?.shutdown();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    // Requests in flight are answered (after their commit) before Postgres goes away.
+    await listening.close();
     await pool.end();
     await embedded?.stop();
     process.exit(0);

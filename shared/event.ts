@@ -4,7 +4,7 @@
  * derived values the store orders and deduplicates by.
  */
 import { z } from 'zod';
-import { validUuid } from './names.js';
+import { NAMESPACE_RE, validUuid } from './names.js';
 
 export const EVENT_TYPE = 'dev.tekton.results.event.v1';
 export const RUN_TYPE = 'dev.tekton.results.run.v1';
@@ -26,29 +26,52 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   return out + ELLIPSIS;
 }
 
-/** RFC 3339 as Kubernetes writes it (Time and MicroTime). */
-const Time = z.iso.datetime({ offset: true });
+/**
+ * Whether Postgres stores the timestamp as it is: zod's RFC 3339 check lets year 0000 through
+ * (there is no year 0 in Postgres: 1 BC precedes AD 1) and offsets up to ±23:59 (Postgres
+ * takes ±15:59), both refused later with the whole batch.
+ */
+export function storableTime(v: string): boolean {
+  if (v.startsWith('0000')) return false;
+  const offset = /([+-])(\d{2}):?\d{2}$/.exec(v);
+  return !offset || Number(offset[2]) <= 15;
+}
+
+/** RFC 3339 as Kubernetes writes it (Time and MicroTime), within what Postgres stores. */
+const Time = z.iso
+  .datetime({ offset: true })
+  .refine(storableTime, 'a timestamp from year 0001 to 9999, with an offset within ±15:59');
 const OptTime = Time.nullish();
 const Text = (max: number) => z.string().max(max);
+/** Any Kubernetes object name in a field we only keep (an Event's own name). */
 const K8sName = z.string().min(1).max(253);
+
+/** A DNS-1123 subdomain: how Kubernetes validates the names of Pods, TaskRuns and PipelineRuns. */
+export const DNS_SUBDOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** The name of a Pod, TaskRun or PipelineRun, or a pipeline task. */
+const ObjectName = z
+  .string()
+  .regex(DNS_SUBDOMAIN_RE, 'must be a Kubernetes object name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters');
+const Namespace = z.string().regex(NAMESPACE_RE, 'must be a Kubernetes namespace name: lower-case letters, digits and "-", at most 63 characters');
 const Uid = z.string().refine((v) => validUuid(v), 'must be a UUID');
 
 export const StoredEventSchema = z.object({
   metadata: z.object({
     name: K8sName,
-    namespace: Text(63).optional(),
+    namespace: Namespace.optional(),
     uid: Text(128).optional(),
     resourceVersion: Text(64).optional(),
     creationTimestamp: Time,
   }),
   regarding: z.object({
     kind: z.string().min(1).max(63),
-    name: K8sName,
-    namespace: Text(63).optional(),
+    name: ObjectName,
+    namespace: Namespace.optional(),
     uid: Text(128).optional(),
     apiVersion: Text(253).optional(),
     fieldPath: Text(1024).optional(),
-    taskName: K8sName,
+    /** Required for a TaskRun's and its Pods' Events (EventDataSchema); a PipelineRun's own have none. */
+    taskName: ObjectName.optional(),
   }),
   reason: z.string().min(1).max(256),
   note: z.string().transform((s) => truncateUtf8(s, NOTE_MAX_BYTES)),
@@ -66,19 +89,26 @@ export type StoredEvent = z.infer<typeof StoredEventSchema>;
 
 export const RunRefSchema = z.object({
   kind: z.enum(['TaskRun', 'PipelineRun']),
-  name: K8sName,
+  name: ObjectName,
   uid: Uid,
 });
 export type RunRef = z.infer<typeof RunRefSchema>;
 
-export const PipelineRunRefSchema = z.object({ name: K8sName, uid: Uid }).nullable().default(null);
+export const PipelineRunRefSchema = z.object({ name: ObjectName, uid: Uid }).nullable().default(null);
 export type PipelineRunRef = z.infer<typeof PipelineRunRefSchema>;
 
-export const EventDataSchema = z.object({
-  event: StoredEventSchema,
-  run: RunRefSchema,
-  pipelineRun: PipelineRunRefSchema,
-});
+export const EventDataSchema = z
+  .object({
+    event: StoredEventSchema,
+    run: RunRefSchema,
+    pipelineRun: PipelineRunRefSchema,
+  })
+  .superRefine((d, ctx) => {
+    // A PipelineRun's own Events belong to no pipeline task; a TaskRun's (and its Pods') do.
+    if (d.run.kind === 'TaskRun' && d.event.regarding.taskName === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['event', 'regarding', 'taskName'], message: 'required for the Events of a TaskRun and its Pods: the pipeline task name, or the TaskRun name when it runs alone' });
+    }
+  });
 export type EventData = z.infer<typeof EventDataSchema>;
 
 export const RunStatusSchema = z.object({

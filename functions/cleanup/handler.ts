@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { bearerToken, json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
-import { classifyPgError } from '../../shared/db/errors.js';
+import { retryConflicts } from '../../shared/db/retry.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { logger } from '../../shared/log.js';
 import { deleteExpiredBatch, storedRetentionDays, type DeletedBatch } from '../../shared/store/deleteExpired.js';
@@ -50,15 +50,8 @@ export interface CleanupReport {
  * record, then the result; the cascade the other way round). Postgres aborts one of the two;
  * ingest retries its side, and so does this.
  */
-async function batchWithRetry(pool: pg.Pool, cutoff: Date, limit: number): Promise<DeletedBatch> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await deleteExpiredBatch(pool, cutoff, limit);
-    } catch (err) {
-      if (attempt >= 3 || classifyPgError(err) !== 'conflict') throw err;
-      logger.debug({ err, attempt }, 'cleanup batch conflicted with a writer; retrying');
-    }
-  }
+function batchWithRetry(pool: pg.Pool, cutoff: Date, limit: number): Promise<DeletedBatch> {
+  return retryConflicts(() => deleteExpiredBatch(pool, cutoff, limit), { what: 'delete expired results', attempts: 3 });
 }
 
 export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {

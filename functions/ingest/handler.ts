@@ -5,30 +5,42 @@
 import type pg from 'pg';
 import { json, withProblems, type CoreRequest, type Handler } from '../../shared/http/core.js';
 import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
-import { callerToken, tokenMatches, unauthorized } from '../../shared/http/auth.js';
+import { callerToken, unauthorized } from '../../shared/http/auth.js';
 import { addLogContext, logger } from '../../shared/log.js';
 import { classifyPgError } from '../../shared/db/errors.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
-import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
-import type { Write } from '../../shared/store/types.js';
+import { prepareBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
+import { AppendQueue } from '../../shared/store/appendQueue.js';
+import type { ChangeSink, Write } from '../../shared/store/types.js';
 import { readCloudEvents, type EventProblem, type Mode } from './parse.js';
 import { toWrite } from './toWrites.js';
 import { ALLOWED_METHODS, handshake } from './handshake.js';
+import { tokenChecker } from './token.js';
 
 export interface IngestDeps {
   pool: pg.Pool;
   /** Every token accepted: one, or more while one is being rotated (INGEST_TOKEN_FILE). */
   tokens: string[];
+  /** Told of every stored change inside its transaction (the webhook outbox). */
+  sink?: ChangeSink;
+  /** Writes in flight at once (group commit): by default the pool's connections. */
+  maxInFlight?: number;
 }
+
+/** Bad events named in a 400 at most: a batch of 340,000 bad events must not earn a 32 MB answer. */
+export const MAX_LISTED_PROBLEMS = 100;
 
 function rejectProblems(problems: EventProblem[]): never {
   const status = problems.every((p) => p.status === 415) ? 415 : 400;
-  const errors: ProblemItem[] = problems.map(({ pointer, detail }) => ({ pointer, detail }));
+  const errors: ProblemItem[] = problems.slice(0, MAX_LISTED_PROBLEMS).map(({ pointer, detail }) => ({ pointer, detail }));
   const first = problems[0]!;
+  const more = problems.length - errors.length;
   const detail =
     problems.length === 1
       ? `${first.pointer}: ${first.detail}`
-      : `${problems.length} problems, first ${first.pointer}: ${first.detail}; nothing was stored`;
+      : `${problems.length} problems, first ${first.pointer}: ${first.detail}; ` +
+        (more > 0 ? `the first ${errors.length} are listed, ${more} more are not; ` : '') +
+        'nothing was stored';
   throw new HttpError(status, detail, { errors });
 }
 
@@ -51,20 +63,26 @@ function toBatch(req: CoreRequest): { mode: Mode; count: number; batch: Prepared
   return { mode, count: writes.length, batch: prepareBatch(writes) };
 }
 
-export function createIngestHandler(deps: IngestDeps): Handler {
-  return withProblems(async (req) => {
+export interface IngestHandler extends Handler {
+  /** The group-commit queue: drained on shutdown, after the server stops taking requests. */
+  queue: AppendQueue;
+}
+
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
+  const queue = new AppendQueue(deps.pool, { maxInFlight: deps.maxInFlight ?? deps.pool.options.max ?? 10, sink: deps.sink });
+  const accepts = tokenChecker(deps.tokens);
+  const handler = withProblems(async (req) => {
     if (req.method === 'OPTIONS') return handshake(req);
     if (req.method !== 'POST') {
       throw new HttpError(405, `method ${req.method} is not allowed: POST CloudEvents here`, { headers: { allow: ALLOWED_METHODS } });
     }
     const token = callerToken(req, true);
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
-    // Every token is compared, so the answer's timing does not tell which one was close.
-    if (!deps.tokens.map((t) => tokenMatches(token, t)).includes(true)) throw unauthorized('invalid token');
+    if (!accepts(token)) throw unauthorized('invalid token');
 
     const { mode, count, batch } = toBatch(req);
     try {
-      const outcome = await storeBatch(deps.pool, batch);
+      const outcome = await queue.submit(batch);
       logger.debug({ mode, events: count, changed: outcome.changedRecords }, 'stored');
       // The webhook spec: a 2xx answer to a request that may carry ?access_token= is marked private.
       return json(200, { accepted: count }, { 'cache-control': 'private' });
@@ -75,4 +93,5 @@ export function createIngestHandler(deps: IngestDeps): Handler {
       throw unavailableOr(err, 'nothing was stored, retry later', 2);
     }
   });
+  return Object.assign(handler, { queue });
 }

@@ -21,8 +21,11 @@ export interface ParsedCloudEvent {
   subject: string | undefined;
   /** The data, parsed as JSON. */
   data: unknown;
-  /** false when the request cannot hold a NUL character, so no event needs checking for one */
-  mayContainNul: boolean;
+  /**
+   * false when the request cannot hold a string Postgres refuses (a NUL, a lone UTF-16
+   * surrogate), so no event needs its strings checked (toWrites.ts)
+   */
+  needsTextCheck: boolean;
 }
 
 /** A bad event: its position, and the status it alone would have been answered with. */
@@ -99,10 +102,11 @@ export function detectMode(req: CoreRequest): Mode {
 /** Reads the CloudEvents out of a request. Framing errors throw; per-event errors are returned. */
 export function readCloudEvents(req: CoreRequest): { mode: Mode; events: ParsedCloudEvent[]; problems: EventProblem[] } {
   const read = readFraming(req);
-  // JSON can only carry a NUL as the escape \u0000 (or inside base64 data): when the body has
-  // neither, no event needs the per-event check.
-  const mayContainNul = req.body.includes('\\u0000') || req.body.includes('data_base64');
-  for (const e of read.events) e.mayContainNul = mayContainNul;
+  // Valid UTF-8 JSON can only carry a NUL or a lone surrogate as an escape (\u0000, \ud800…),
+  // or inside base64 data: when the body has none of these, no event needs the per-event check.
+  const b = req.body;
+  const needsTextCheck = b.includes('\\u0000') || b.includes('\\ud') || b.includes('\\uD') || b.includes('data_base64');
+  for (const e of read.events) e.needsTextCheck = needsTextCheck;
   return read;
 }
 
@@ -239,7 +243,7 @@ function validated(attrs: Record<string, unknown>, pointer: string): One {
     throw err;
   }
   return {
-    event: { pointer, id: ce.id, source: ce.source, type: ce.type, subject: ce.subject, data: attrs['data'], mayContainNul: true },
+    event: { pointer, id: ce.id, source: ce.source, type: ce.type, subject: ce.subject, data: attrs['data'], needsTextCheck: true },
   };
 }
 

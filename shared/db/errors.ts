@@ -1,7 +1,7 @@
 /**
  * What a Postgres error means for the caller, by SQLSTATE. One table, so every function answers
  * the same way: `retry` becomes 503 + Retry-After (or an in-process retry), `conflict` a retry of
- * the transaction, `bad-input` a 400.
+ * the transaction (shared/db/retry.ts), `bad-input` a 400.
  */
 export type ErrorClass = 'retry' | 'conflict' | 'bad-input' | 'bug';
 
@@ -25,10 +25,23 @@ const BY_CODE: Record<string, ErrorClass> = {
   '54000': 'bad-input', // program_limit_exceeded (e.g. index row too large)
 };
 
+/**
+ * A conflict the store detects itself rather than Postgres: a list that was missing when
+ * events were appended to it (deleted meanwhile, or created by another writer too late to be
+ * seen). Like a deadlock, the whole write is retried from the start.
+ */
+export class WriteConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteConflict';
+  }
+}
+
 /** Node socket errors and pg's own connection errors have no SQLSTATE but mean "try later". */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function classifyPgError(err: unknown): ErrorClass {
+  if (err instanceof WriteConflict) return 'conflict';
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (code && BY_CODE[code]) return BY_CODE[code];
@@ -39,4 +52,17 @@ export function classifyPgError(err: unknown): ErrorClass {
     return 'retry';
   }
   return 'bug';
+}
+
+/**
+ * Marks an error with the name of the statement that raised it, for the log (shared/log.ts
+ * prints `statement` beside code and message). pg's errors do not say which query failed.
+ */
+export function inStatement(name: string): (err: unknown) => never {
+  return (err: unknown) => {
+    if (typeof err === 'object' && err !== null && !('statement' in err)) {
+      Object.defineProperty(err, 'statement', { value: name, enumerable: true, configurable: true });
+    }
+    throw err;
+  };
 }

@@ -7,100 +7,114 @@
  * redelivery and late arrivals are harmless. Records that changed get a new update_time and
  * etag version; their results' update_time follows, to the second.
  *
- * It is one statement: on its own (autocommit) it is atomic and costs one round trip. When a
- * list does not exist (yet, or any more: retention, DELETE of its result) it writes nothing and
- * says so (`ready: false`); the caller then creates the lists (createLists) and tries again.
+ * Two steps, so group commit can merge requests cheaply:
+ *  - `prepareEvents` (per request, at once): each Event serialised to its row JSON, keeping only
+ *    the few fields deduplication needs; the parsed Event objects are then garbage.
+ *  - `prepareAppend` (per group of requests): the newest state per (list, key) across the
+ *    group, the lists sorted, and the rows joined into one JSON document, by concatenation.
+ *
+ * The append is one statement: on its own (autocommit) it is atomic and costs one round trip.
+ * When a list does not exist (yet, or any more: retention, DELETE of its result) it writes
+ * nothing and says so (`ready: false`); the caller then creates the lists and tries again.
  */
 import type pg from 'pg';
-import { listKeyString, type EventWrite, type ListKey } from './types.js';
+import { inStatement } from '../db/errors.js';
+import { LIST_IDS_SQL, listIdValues } from './listIds.js';
+import { listKeyString, type EventWrite, type ListKey, type StoredEventChange } from './types.js';
 
-function newer(a: EventWrite, b: EventWrite): boolean {
+/** One Event made ready to append: its row already serialised. */
+export interface PreparedEvent {
+  list: ListKey;
+  listKey: string;
+  key: string;
+  ceId: string;
+  seriesCount: number;
+  lastSeenMs: number;
+  resourceVersion: bigint;
+  /** The row as a JSON object without its list index: `{"k":…,…}`. */
+  row: string;
+}
+
+export function prepareEvents(writes: readonly EventWrite[]): PreparedEvent[] {
+  return writes.map((w) => ({
+    list: w.list,
+    listKey: listKeyString(w.list),
+    key: w.key,
+    ceId: w.ceId,
+    seriesCount: w.seriesCount,
+    lastSeenMs: Date.parse(w.lastSeen),
+    resourceVersion: BigInt(w.resourceVersion),
+    // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
+    // once, not again inside an array literal, and Postgres parses it in one pass.
+    row: JSON.stringify({ k: w.key, c: w.seriesCount, ls: w.lastSeen, rv: w.resourceVersion, fs: w.firstSeen, r: w.reason, t: w.type, e: w.event }),
+  }));
+}
+
+function newer(a: PreparedEvent, b: PreparedEvent): boolean {
   if (a.seriesCount !== b.seriesCount) return a.seriesCount > b.seriesCount;
-  const ta = Date.parse(a.lastSeen);
-  const tb = Date.parse(b.lastSeen);
-  if (ta !== tb) return ta > tb;
-  return BigInt(a.resourceVersion) > BigInt(b.resourceVersion);
+  if (a.lastSeenMs !== b.lastSeenMs) return a.lastSeenMs > b.lastSeenMs;
+  return a.resourceVersion > b.resourceVersion;
 }
 
 /** One write per (list, key), the newest: Postgres refuses to upsert one row twice in a statement. */
-export function newestPerKey(writes: EventWrite[]): EventWrite[] {
-  const byKey = new Map<string, EventWrite>();
-  for (const w of writes) {
-    const k = `${listKeyString(w.list)}\u0000${w.key}`;
+export function newestPerKey(events: readonly PreparedEvent[]): PreparedEvent[] {
+  const byKey = new Map<string, PreparedEvent>();
+  for (const e of events) {
+    const k = `${e.listKey}\u0000${e.key}`;
     const prev = byKey.get(k);
-    if (!prev || newer(w, prev)) byKey.set(k, w);
+    if (!prev || newer(e, prev)) byKey.set(k, e);
   }
   return [...byKey.values()];
+}
+
+/** An append made ready to send: the lists it touches (distinct, sorted) and the statement's parameters. */
+export interface PreparedAppend {
+  keys: ListKey[];
+  /** listKeyString of each of `keys`, in the same order */
+  keyStrings: string[];
+  /** the Events appended, by `<list index>\0<event key>`, to name the CloudEvent of each change */
+  byItem: Map<string, PreparedEvent>;
+  values: unknown[];
+}
+
+export function prepareAppend(events: readonly PreparedEvent[]): PreparedAppend | undefined {
+  const unique = newestPerKey(events);
+  if (unique.length === 0) return undefined;
+  const byKey = new Map<string, ListKey>();
+  for (const e of unique) byKey.set(e.listKey, e.list);
+  const sorted = [...byKey.keys()].sort();
+  const index = new Map(sorted.map((k, i) => [k, i + 1]));
+  const keys = sorted.map((k) => byKey.get(k)!);
+  const byItem = new Map<string, PreparedEvent>();
+  const rows: string[] = [];
+  for (const e of unique) {
+    const l = index.get(e.listKey)!;
+    byItem.set(`${l}\u0000${e.key}`, e);
+    rows.push(`{"l":${l},${e.row.slice(1)}`);
+  }
+  return { keys, keyStrings: sorted, byItem, values: [...listIdValues(keys), `[${rows.join(',')}]`] };
 }
 
 export interface AppendOutcome {
   /** false: some list does not exist (yet, or any more), and nothing was written */
   ready: boolean;
-  /** records whose items changed */
+  /** records (row ids) whose items changed */
   changedRecords: string[];
+  /** every item that changed; only when asked for (a ChangeSink is active) */
+  changes: StoredEventChange[];
 }
 
-/**
- * An append made ready to send: the lists it touches (distinct, sorted) and the statement's
- * parameters, the events serialised once. It holds no parsed Event objects, so a request
- * waiting on Postgres (or retrying) keeps a few strings alive rather than a tree of objects.
- */
-export interface PreparedAppend {
-  keys: ListKey[];
-  /** listKeyString of each of `keys`, in the same order */
-  keyStrings: string[];
-  values: unknown[];
-}
-
-export function prepareAppend(writes: EventWrite[]): PreparedAppend | undefined {
-  const unique = newestPerKey(writes);
-  if (unique.length === 0) return undefined;
-  const byKey = new Map<string, ListKey>();
-  for (const w of unique) byKey.set(listKeyString(w.list), w.list);
-  const sorted = [...byKey.keys()].sort();
-  const index = new Map(sorted.map((k, i) => [k, i + 1]));
-  const keys = sorted.map((k) => byKey.get(k)!);
-  return {
-    keys,
-    keyStrings: sorted,
-    values: [
-      keys.map((k) => k.parent),
-      keys.map((k) => k.resultUid),
-      keys.map((k) => k.recordId),
-      // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
-      // once, not again inside an array literal, and Postgres parses it in one pass.
-      JSON.stringify(
-        unique.map((w) => ({
-          l: index.get(listKeyString(w.list))!,
-          k: w.key,
-          c: w.seriesCount,
-          ls: w.lastSeen,
-          rv: w.resourceVersion,
-          fs: w.firstSeen,
-          r: w.reason,
-          t: w.type,
-          e: w.event,
-        })),
-      ),
-    ],
-  };
-}
-
-export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined): Promise<AppendOutcome> {
-  if (!prepared) return { ready: true, changedRecords: [] };
-  const { rows } = await db.query<{ ready: boolean; changed: string[] | null }>({
-    // Named, so each connection plans this statement once: planning costs more than running it.
-    name: 'append-events',
-    text: `with lists as (
-             select k.i, rec.id as record_id, r.id as result_id
-               from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(parent, result_name, record_name, i)
-               left join results r on r.parent = k.parent and r.name = k.result_name
-               left join records rec on rec.result_id = r.id and rec.name = k.record_name
-           ),
+export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined, reportChanges = false): Promise<AppendOutcome> {
+  if (!prepared) return { ready: true, changedRecords: [], changes: [] };
+  const { rows } = await db
+    .query<{ ready: boolean; changed: string[] | null; lists: [number, string, string][] | null; items: [string, string, boolean][] | null }>({
+      // Named, so each connection plans this statement once: planning costs more than running it.
+      name: 'append-events',
+      text: `with lists as (${LIST_IDS_SQL}),
            -- Each record row is locked before its events go in, in one order for every writer
-           -- (and results after records, in one order too), so a record deleted meanwhile
-           -- (retention, DELETE of its result) is seen as gone rather than left with orphan
-           -- events. 'no key update': the bump below needs no more.
+           -- (and results after records, in one order too: see LOCK ORDER in writeBatch.ts), so
+           -- a record deleted meanwhile (retention, DELETE of its result) is seen as gone rather
+           -- than left with orphan events. 'no key update': the bump below needs no more.
            locked as (
              select id from records where id in (select record_id from lists) order by id for no key update
            ),
@@ -130,7 +144,8 @@ export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedA
                event = excluded.event
              where (excluded.series_count, excluded.last_seen, excluded.resource_version)
                  > (e.series_count, e.last_seen, e.resource_version)
-             returning record_id
+             -- xmax = 0: the row was inserted, not updated (the upsert's own row version)
+             returning record_id, event_key, (xmax = 0) as created
            ),
            changed as (
              select distinct record_id from ins
@@ -155,10 +170,23 @@ export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedA
            )
            select (select ok from ready) as ready,
                   (select array_agg(record_id) from changed) as changed,
+                  case when $5::bool then (select json_agg(json_build_array(i, record_id, result_id)) from lists) end as lists,
+                  case when $5::bool then (select json_agg(json_build_array(record_id, event_key, created)) from ins) end as items,
                   (select count(*) from touched_records) as records,
                   (select count(*) from touched_results) as results`,
-    values: prepared.values,
-  });
+      values: [...prepared.values, reportChanges],
+    })
+    .catch(inStatement('append-events'));
   const row = rows[0]!;
-  return { ready: row.ready, changedRecords: row.changed ?? [] };
+  const changes: StoredEventChange[] = [];
+  if (reportChanges && row.ready && row.items) {
+    const listOf = new Map<string, { i: number; resultId: string }>();
+    for (const [i, recordId, resultId] of row.lists ?? []) listOf.set(recordId, { i, resultId });
+    for (const [recordId, eventKey, created] of row.items) {
+      const l = listOf.get(recordId)!;
+      const e = prepared.byItem.get(`${l.i}\u0000${eventKey}`)!;
+      changes.push({ kind: 'event', recordId, resultId: l.resultId, list: e.list, ceId: e.ceId, eventKey, created });
+    }
+  }
+  return { ready: row.ready, changedRecords: row.changed ?? [], changes };
 }

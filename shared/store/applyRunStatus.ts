@@ -4,6 +4,7 @@
  * with a lower resourceVersion than the stored one is ignored.
  */
 import type pg from 'pg';
+import { inStatement } from '../db/errors.js';
 import { summaryStatus } from '../event.js';
 import { eventListRecordName } from '../names.js';
 import type { StatusWrite } from './types.js';
@@ -24,14 +25,14 @@ export function summaryOf(w: StatusWrite): Record<string, unknown> {
   };
 }
 
-/** Returns whether anything changed. Callers lock records before results (see touchLists). */
+/** Returns whether anything changed. Callers lock records before results (LOCK ORDER in writeBatch.ts). */
 export async function applyRunStatus(client: pg.ClientBase, w: StatusWrite, ids: ListIds): Promise<boolean> {
   const { rowCount } = await client.query({
     text: `update records set run_status = $2::jsonb, run_status_version = $3::numeric
             where id = $1 and (run_status_version is null or run_status_version <= $3::numeric)
               and run_status is distinct from $2::jsonb`,
     values: [ids.recordId, JSON.stringify(w.status), w.version],
-  });
+  }).catch(inStatement('apply-run-status'));
   return (rowCount ?? 0) > 0;
 }
 
@@ -40,5 +41,5 @@ export async function applySummary(client: pg.ClientBase, w: StatusWrite, ids: L
   await client.query({
     text: `update results set summary = $2::jsonb where id = $1 and summary is distinct from $2::jsonb`,
     values: [ids.resultId, JSON.stringify(summaryOf(w))],
-  });
+  }).catch(inStatement('apply-summary'));
 }

@@ -1,8 +1,7 @@
 /**
  * Creates, on first sight, the results and EventList records of list keys that do not exist
- * yet; existing ones are left alone. One statement, committed on its own before the events are
- * appended, so its locks last milliseconds and the append statement never waits on a list a
- * concurrent writer is still creating.
+ * yet; existing ones are left alone. One statement, run in the transaction that then appends
+ * to the lists (writeBatch.ts), so a write refused later leaves no empty Result or EventList.
  *
  * Rows are inserted in the order of the list keys (listKeyString: namespace, result uid, record
  * name, compared as code points, hence collate "C"), the order ensureLists inserts them in too,
@@ -10,9 +9,11 @@
  *
  * A result created by a concurrent writer after this statement's snapshot is skipped (its
  * records with it), and a result deleted meanwhile fails the statement with 23503 (foreign
- * key): either way a list is missing, and the caller retries.
+ * key, turned into a WriteConflict by the caller): either way a list is missing, and the whole
+ * write is retried.
  */
 import type pg from 'pg';
+import { inStatement } from '../db/errors.js';
 import type { ListKey } from './types.js';
 
 export async function createLists(db: pg.ClientBase | pg.Pool, keys: ListKey[]): Promise<void> {
@@ -54,5 +55,5 @@ export async function createLists(db: pg.ClientBase | pg.Pool, keys: ListKey[]):
       keys.map((k) => k.runName),
       keys.map((k) => k.runUid),
     ],
-  });
+  }).catch(inStatement('create-lists'));
 }

@@ -3,11 +3,13 @@
  * the transactions that store run statuses.
  */
 import type pg from 'pg';
+import { inStatement, WriteConflict } from '../db/errors.js';
 import { listKeyString, type ListKey } from './types.js';
 import { createLists } from './createLists.js';
+import { LIST_IDS_SQL, listIdValues } from './listIds.js';
 
 /** A list was created but is gone when read back: deleted meanwhile (a conflict to retry). */
-export class ListsNotCreated extends Error {}
+export class ListsNotCreated extends WriteConflict {}
 
 export interface ListIds {
   resultId: string;
@@ -16,12 +18,10 @@ export interface ListIds {
 
 async function resolve(client: pg.ClientBase, keys: ListKey[]): Promise<Map<string, { resultId: string | null; recordId: string | null }>> {
   const { rows } = await client.query<{ i: string; result_id: string | null; record_id: string | null }>({
-    text: `select k.i, r.id as result_id, rec.id as record_id
-             from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(parent, result_name, record_name, i)
-             left join results r on r.parent = k.parent and r.name = k.result_name
-             left join records rec on rec.result_id = r.id and rec.name = k.record_name`,
-    values: [keys.map((k) => k.parent), keys.map((k) => k.resultUid), keys.map((k) => k.recordId)],
-  });
+    name: 'resolve-lists',
+    text: LIST_IDS_SQL,
+    values: listIdValues(keys),
+  }).catch(inStatement('resolve-lists'));
   const out = new Map<string, { resultId: string | null; recordId: string | null }>();
   for (const row of rows) {
     const key = keys[Number(row.i) - 1]!;

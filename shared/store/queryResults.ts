@@ -1,6 +1,6 @@
 /** Reading and deleting results (SPEC §5). */
 import type pg from 'pg';
-import { classifyPgError } from '../db/errors.js';
+import { retryConflicts } from '../db/retry.js';
 import { inNamespaces, keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
 
 export interface ResultRow {
@@ -46,13 +46,11 @@ export async function getResult(db: pg.ClientBase | pg.Pool, parent: string, nam
  * deadlock instead, and the delete tries again.
  */
 export async function deleteResult(pool: pg.Pool, parent: string, name: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
+  return retryConflicts(
+    async () => {
       const { rowCount } = await pool.query({ text: 'delete from results where parent = $1 and name = $2', values: [parent, name] });
       return (rowCount ?? 0) > 0;
-    } catch (err) {
-      if (attempt < 3 && classifyPgError(err) === 'conflict') continue;
-      throw err;
-    }
-  }
+    },
+    { what: 'delete a result', attempts: 3 },
+  );
 }

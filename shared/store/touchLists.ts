@@ -1,11 +1,15 @@
 /**
- * Marks changed records, and the results above them, as updated (update_time, etag version).
- * Rows are locked in id order first, so concurrent batches touching the same lists queue up
- * instead of deadlocking.
+ * Row locks and update marks for the status transactions, taken in the LOCK ORDER that
+ * writeBatch.ts states: records before results, each table in id order, in one round.
  */
 import type pg from 'pg';
+import { inStatement } from '../db/errors.js';
 
 type Table = 'records' | 'results';
+
+function sortedUnique(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].sort();
+}
 
 /**
  * Locks the rows in id order, as appends lock theirs; returns how many exist to be locked.
@@ -13,21 +17,36 @@ type Table = 'records' | 'results';
  * meanwhile. Only constant table names are interpolated.
  */
 export async function lockRows(client: pg.ClientBase, table: Table, ids: Iterable<string>): Promise<number> {
-  const list = [...new Set(ids)];
+  const list = sortedUnique(ids);
   if (list.length === 0) return 0;
-  const { rowCount } = await client.query({
-    text: `select id from ${table} where id = any($1::uuid[]) order by id for no key update`,
-    values: [list],
-  });
+  const { rowCount } = await client
+    .query({
+      text: `select id from ${table} where id = any($1::uuid[]) order by id for no key update`,
+      values: [list],
+    })
+    .catch(inStatement(`lock-${table}`));
   return rowCount ?? 0;
 }
 
+/**
+ * Locks every record, then every result, a transaction is going to touch (LOCK ORDER). Returns
+ * false when a record is gone (deleted since it was found): a conflict for the caller.
+ */
+export async function lockLists(client: pg.ClientBase, recordIds: Iterable<string>, resultIds: Iterable<string>): Promise<boolean> {
+  const records = sortedUnique(recordIds);
+  if ((await lockRows(client, 'records', records)) < records.length) return false;
+  await lockRows(client, 'results', resultIds);
+  return true;
+}
+
 export async function touchRows(client: pg.ClientBase, table: Table, ids: Iterable<string>): Promise<void> {
-  const list = [...new Set(ids)];
+  const list = sortedUnique(ids);
   if (list.length === 0) return;
   await lockRows(client, table, list);
-  await client.query({
-    text: `update ${table} set update_time = now(), version = version + 1 where id = any($1::uuid[])`,
-    values: [list],
-  });
+  await client
+    .query({
+      text: `update ${table} set update_time = now(), version = version + 1 where id = any($1::uuid[])`,
+      values: [list],
+    })
+    .catch(inStatement(`touch-${table}`));
 }

@@ -1,40 +1,82 @@
 /**
- * Stores one request's writes: all of them or none.
+ * The write protocol: stores a group of writes (one request's, or several merged by
+ * appendQueue.ts) all at once or not at all.
  *
- * Only Events: lists not yet known are created, then one statement, atomic on its own, appends
- * every event. With run statuses: one transaction creates the missing results and records,
- * appends, and applies the statuses.
- * A deadlock or serialisation failure is retried on a fresh attempt.
+ * - Only Events, every list already known to this process, no active ChangeSink: one
+ *   autocommitted statement appends them (runAppend). Steady state: one round trip.
+ * - Otherwise one transaction: the missing results and records are created (createLists), the
+ *   run statuses' lists resolved and locked, the events appended, the statuses applied, the
+ *   ChangeSink told what changed, then commit. A list is created in the transaction that
+ *   appends to it, so a refused write leaves nothing behind.
+ * A conflict (deadlock, serialisation failure, a list missing mid-write) retries the whole
+ * write from the start (shared/db/retry.ts).
+ *
+ * LOCK ORDER, for every writer of results, records and record_events:
+ *   1. creating lists inserts results, then records, in list-key order (listKeyString,
+ *      compared as code points): concurrent creators of one list wait rather than deadlock;
+ *   2. records are locked before results;
+ *   3. within a table, rows are locked in id order, in one statement (lockLists, and the
+ *      `locked`/`locked_results` steps of the append statement).
+ * A DELETE of a result goes the other way (result, then its records, by cascade); it and the
+ * writers it meets retry on the deadlock Postgres then reports.
+ *
+ * EXTENSION POINT: a ChangeSink (types.ts) gets every StoredChange of the write inside its
+ * transaction, just before the commit: the webhook outbox joins the write there.
  */
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
-import { classifyPgError } from '../db/errors.js';
-import { logger } from '../log.js';
-import { listKeyString, type EventWrite, type ListKey, type StatusWrite, type Write } from './types.js';
-import { ensureLists, ListsNotCreated } from './ensureLists.js';
+import { WriteConflict } from '../db/errors.js';
+import { retryConflicts } from '../db/retry.js';
+import { listKeyString, type ChangeSink, type EventWrite, type ListKey, type StatusWrite, type StoredChange, type Write } from './types.js';
+import { ensureLists } from './ensureLists.js';
 import { createLists } from './createLists.js';
-import { prepareAppend, runAppend, type PreparedAppend } from './appendEvents.js';
+import { prepareAppend, prepareEvents, runAppend, type PreparedAppend, type PreparedEvent } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
-import { lockRows, touchRows } from './touchLists.js';
-
-const MAX_ATTEMPTS = 5;
+import { lockLists, touchRows } from './touchLists.js';
 
 export interface BatchOutcome {
   /** records whose stored content changed */
   changedRecords: number;
 }
 
-/** A request's writes made ready to store: the Events serialised, the run statuses as they are. */
+/**
+ * Writes made ready to store: the Events serialised (prepareEvents), the run statuses as they
+ * are. Batches merge by concatenation (mergeBatches).
+ */
 export interface PreparedBatch {
-  events: PreparedAppend | undefined;
+  events: PreparedEvent[];
   statuses: StatusWrite[];
 }
 
-export function prepareBatch(writes: Write[]): PreparedBatch {
+export interface StoreOptions {
+  /** told of every change inside the write's transaction (the webhook outbox) */
+  sink?: ChangeSink | undefined;
+}
+
+export function prepareBatch(writes: readonly Write[]): PreparedBatch {
   return {
-    events: prepareAppend(writes.filter((w): w is EventWrite => w.kind === 'event')),
+    events: prepareEvents(writes.filter((w): w is EventWrite => w.kind === 'event')),
     statuses: writes.filter((w): w is StatusWrite => w.kind === 'status'),
   };
+}
+
+export function mergeBatches(batches: readonly PreparedBatch[]): PreparedBatch {
+  if (batches.length === 1) return batches[0]!;
+  return { events: batches.flatMap((b) => b.events), statuses: batches.flatMap((b) => b.statuses) };
+}
+
+export function batchSize(b: PreparedBatch): number {
+  return b.events.length + b.statuses.length;
+}
+
+function missing(): WriteConflict {
+  return new WriteConflict('an EventList was missing when events were appended to it (deleted, or created by another writer meanwhile)');
+}
+
+/** A result deleted between finding it and creating a record under it (23503, foreign key): a conflict. */
+function deletedIsConflict(err: unknown): never {
+  if ((err as { code?: unknown }).code === '23503') throw missing();
+  throw err;
 }
 
 function sortedKeys(lists: ListKey[]): ListKey[] {
@@ -43,48 +85,45 @@ function sortedKeys(lists: ListKey[]): ListKey[] {
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
-/**
- * A list was missing when the events were appended (deleted by retention or a DELETE of its
- * result, or created by another writer too late to be seen): a conflict, so storeBatch starts
- * over and creates it.
- */
-function listMissing(): Error {
-  return Object.assign(new Error('an EventList was missing when events were appended to it (deleted, or created by another writer meanwhile)'), { code: '40001' });
+function byRecordId<T extends { recordId: string }>(a: T, b: T): number {
+  return a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0;
 }
 
-/**
- * A result deleted between finding it and creating a record under it (23503, foreign key), or
- * a list missing when read back after creation: a conflict, start over.
- */
-function deletedIsConflict(err: unknown): never {
-  if ((err as { code?: unknown }).code === '23503' || err instanceof ListsNotCreated) throw listMissing();
-  throw err;
-}
-
-async function writeInTransaction(client: pg.PoolClient, { events, statuses }: PreparedBatch): Promise<BatchOutcome> {
-  const ids = await ensureLists(client, sortedKeys([...(events?.keys ?? []), ...statuses.map((s) => s.list)])).catch(deletedIsConflict);
-  // Every record, then every result, this transaction touches is locked in one round each, in
-  // id order, as appends lock theirs: locking in several rounds (events' records, statuses'
-  // records; bumped results, summarised results) deadlocked with concurrent appends. A record
-  // deleted since ensureLists found it is a conflict: start over.
-  const recordIds = new Set([...ids.values()].map((i) => i.recordId));
-  if ((await lockRows(client, 'records', recordIds)) < recordIds.size) throw listMissing();
-  await lockRows(client, 'results', [...new Set([...ids.values()].map((i) => i.resultId))].sort());
-  const appended = await runAppend(client, events);
-  if (!appended.ready) throw listMissing();
+async function writeInTransaction(
+  client: pg.ClientBase,
+  append: PreparedAppend | undefined,
+  statuses: StatusWrite[],
+  listsKnown: boolean,
+  sink: ChangeSink | undefined,
+): Promise<BatchOutcome> {
+  const changes: StoredChange[] = [];
+  const withIds: { w: StatusWrite; recordId: string; resultId: string }[] = [];
+  if (statuses.length > 0) {
+    const ids = await ensureLists(client, sortedKeys([...(append?.keys ?? []), ...statuses.map((s) => s.list)])).catch(deletedIsConflict);
+    // Every record, then every result, this transaction touches is locked in one round each
+    // (LOCK ORDER): locking in several rounds deadlocked with concurrent appends.
+    const lists = [...ids.values()];
+    if (!(await lockLists(client, lists.map((i) => i.recordId), lists.map((i) => i.resultId)))) throw missing();
+    for (const w of statuses) withIds.push({ w, ...ids.get(listKeyString(w.list))! });
+    withIds.sort(byRecordId);
+  } else if (!listsKnown && append) {
+    await createLists(client, append.keys).catch(deletedIsConflict);
+  }
+  const appended = await runAppend(client, append, sink !== undefined);
+  if (!appended.ready) throw missing();
+  changes.push(...appended.changes);
   const changed = new Set(appended.changedRecords);
-  const withIds = statuses
-    .map((w) => ({ w, ...ids.get(listKeyString(w.list))! }))
-    .sort((a, b) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0));
   const summaries: typeof withIds = [];
   for (const s of withIds) {
-    if (await applyRunStatus(client, s.w, s)) summaries.push(s);
+    if (!(await applyRunStatus(client, s.w, s))) continue;
+    summaries.push(s);
+    changes.push({ kind: 'status', recordId: s.recordId, resultId: s.resultId, list: s.w.list, ceId: s.w.ceId, status: s.w.status });
   }
   await touchRows(client, 'records', summaries.map((s) => s.recordId).filter((id) => !changed.has(id)));
-  await lockRows(client, 'results', summaries.map((s) => s.resultId).sort());
   for (const s of summaries) await applySummary(client, s.w, s);
-  await touchRows(client, 'results', summaries.map((s) => s.resultId).sort());
+  await touchRows(client, 'results', summaries.map((s) => s.resultId));
   for (const s of summaries) changed.add(s.recordId);
+  if (sink && changes.length > 0) await sink.onChanges(client, changes);
   return { changedRecords: changed.size };
 }
 
@@ -98,49 +137,41 @@ function known(pool: pg.Pool): Set<string> {
   return set;
 }
 
-/**
- * Only Events: the lists this process has not yet seen exist are created first (one short
- * statement), then the events are appended (one statement). Steady state: one round trip.
- */
-async function appendOnly(pool: pg.Pool, events: PreparedAppend): Promise<BatchOutcome> {
-  const seen = known(pool);
-  const keys = events.keyStrings;
-  if (!keys.every((k) => seen.has(k))) await createLists(pool, events.keys).catch(deletedIsConflict);
-  const appended = await runAppend(pool, events);
-  if (!appended.ready) {
-    // Created by a concurrent writer after createLists looked, or deleted since: start over.
-    for (const k of keys) seen.delete(k);
-    throw listMissing();
-  }
+function remember(seen: Set<string>, keys: readonly string[]): void {
   for (const k of keys) {
     if (seen.has(k)) continue;
     // Oldest first out: a Set iterates in insertion order.
     if (seen.size >= KNOWN_LISTS_MAX) seen.delete(seen.values().next().value!);
     seen.add(k);
   }
-  return { changedRecords: appended.changedRecords.length };
 }
 
-async function writeOnce(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
-  if (batch.statuses.length === 0) return batch.events ? appendOnly(pool, batch.events) : { changedRecords: 0 };
-  return inTransaction(pool, (client) => writeInTransaction(client, batch));
-}
-
-export function writeBatch(pool: pg.Pool, writes: Write[]): Promise<BatchOutcome> {
-  return storeBatch(pool, prepareBatch(writes));
-}
-
-export async function storeBatch(pool: pg.Pool, batch: PreparedBatch): Promise<BatchOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await writeOnce(pool, batch);
-    } catch (err) {
-      if (attempt < MAX_ATTEMPTS && classifyPgError(err) === 'conflict') {
-        logger.debug({ err, attempt }, 'transaction conflict; retrying');
-        await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
-        continue;
-      }
-      throw err;
+async function writeOnce(pool: pg.Pool, append: PreparedAppend | undefined, statuses: StatusWrite[], opts: StoreOptions): Promise<BatchOutcome> {
+  const seen = known(pool);
+  const keys = append?.keyStrings ?? [];
+  const listsKnown = keys.every((k) => seen.has(k));
+  const sink = opts.sink?.active() ? opts.sink : undefined;
+  if (statuses.length === 0 && listsKnown && !sink) {
+    if (!append) return { changedRecords: 0 };
+    const appended = await runAppend(pool, append);
+    if (!appended.ready) {
+      // Deleted since this process saw it (retention, DELETE of its result): create it again.
+      for (const k of keys) seen.delete(k);
+      throw missing();
     }
+    return { changedRecords: appended.changedRecords.length };
   }
+  const outcome = await inTransaction(pool, (client) => writeInTransaction(client, append, statuses, listsKnown, sink));
+  remember(seen, keys);
+  return outcome;
+}
+
+/** Stores `batch`, all or nothing, retrying conflicts. Resolves once it is committed. */
+export async function storeBatch(pool: pg.Pool, batch: PreparedBatch, opts: StoreOptions = {}): Promise<BatchOutcome> {
+  const append = prepareAppend(batch.events);
+  return retryConflicts(() => writeOnce(pool, append, batch.statuses, opts), { what: 'store a batch' });
+}
+
+export function writeBatch(pool: pg.Pool, writes: Write[], opts: StoreOptions = {}): Promise<BatchOutcome> {
+  return storeBatch(pool, prepareBatch(writes), opts);
 }

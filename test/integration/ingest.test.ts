@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { INGEST_TOKEN, startTestServer, type TestServer } from '../helpers/server.js';
 import { eventCe, eventList, jsonOf, newRun, query, send, statusCe, storedEvent, type SendMode } from '../helpers/ce.js';
 import { eventListRecordId } from '../../shared/names.js';
 
@@ -390,5 +390,57 @@ describe('ingest', () => {
     const res = await fetch(`${srv.url}/ingest`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventemitter.example.com' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('webhook-allowed-origin')).toBe('eventemitter.example.com');
+  });
+
+  it("stores a PipelineRun's own Event without a pipeline task, with no taskName", async () => {
+    const pr = newRun('PipelineRun', 'own-events');
+    const e = storedEvent({ regardingKind: 'PipelineRun', regardingName: pr.name });
+    delete (e.regarding as { taskName?: string }).taskName;
+    expect((await send(srv.url, [eventCe(e, pr, null)])).status).toBe(200);
+    const items = await itemsOf('ci', pr.uid, pr.uid);
+    expect(items).toEqual([e]);
+    expect(items[0]!.regarding).not.toHaveProperty('taskName');
+  });
+
+  it.each([
+    ['a lone UTF-16 surrogate in the note', (body: string) => body.replace(/"note":"[^"]*"/, '"note":"cut here \\ud83c"')],
+    ['a year-0000 timestamp', (body: string) => body.replaceAll('2026-01-02T03:04:05Z', '0000-01-02T03:04:05Z')],
+    ['a NUL in the reason', (body: string) => body.replace(/"reason":"[^"]*"/, '"reason":"Bad\\u0000"')],
+  ])('answers 400 for a new run with %s and stores nothing, not even its result', async (_what, spoil) => {
+    const before = await counts();
+    const tr = newRun('TaskRun', 'refused-new-run');
+    const body = spoil(JSON.stringify([eventCe(storedEvent({ taskName: tr.name }), tr, null)]));
+    const res = await fetch(`${srv.url}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${INGEST_TOKEN}` },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect((await jsonOf(res)).errors[0].pointer).toMatch(/^events\[0\]\.data\.event\./);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 for an Event whose subject names another namespace, and stores nothing', async () => {
+    const before = await counts();
+    const tr = newRun('TaskRun', 'other-namespace');
+    const res = await send(srv.url, [eventCe(storedEvent({ namespace: 'team-a', taskName: tr.name }), tr, null, 'team-b')]);
+    expect(res.status).toBe(400);
+    expect((await jsonOf(res)).detail).toMatch(/team-b.*team-a/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('lists at most 100 bad events of a batch and says how many more there are', async () => {
+    const body = `[${Array(340_000).fill('{}').join(',')}]`;
+    const res = await fetch(`${srv.url}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${INGEST_TOKEN}` },
+      body,
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    const problem = JSON.parse(text);
+    expect(problem.errors).toHaveLength(100);
+    expect(problem.detail).toMatch(/340000 problems.*339900 more/);
+    expect(text.length).toBeLessThan(64 * 1024);
   });
 });

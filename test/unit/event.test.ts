@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstSeen, lastSeen, seriesCount, resourceVersionNumber, summaryStatus, truncateUtf8, StoredEventSchema } from '../../shared/event.js';
+import { firstSeen, lastSeen, seriesCount, resourceVersionNumber, summaryStatus, truncateUtf8, StoredEventSchema, EventDataSchema } from '../../shared/event.js';
 import { storedEvent } from '../helpers/ce.js';
 
 describe('truncateUtf8', () => {
@@ -48,7 +48,25 @@ describe('stored Event', () => {
     const { reason: _r, ...noReason } = e;
     expect(StoredEventSchema.safeParse(noReason).success).toBe(false);
     const noTaskName = { ...e, regarding: { kind: 'Pod', name: 'p' } };
-    expect(StoredEventSchema.safeParse(noTaskName).success).toBe(false);
+    const tr = { kind: 'TaskRun', name: 'build', uid: '6f1d1b0e-8a55-4c43-9c47-3f1f4b7d2a10' };
+    expect(EventDataSchema.safeParse({ event: noTaskName, run: tr, pipelineRun: null }).success).toBe(false);
+  });
+  it("accepts a PipelineRun's own Event without a pipeline task, and stores none", () => {
+    const e = storedEvent({ regardingKind: 'PipelineRun', regardingName: 'pr' }) as Record<string, unknown> & { regarding: Record<string, unknown> };
+    const { taskName: _t, ...regarding } = e.regarding;
+    const pr = { kind: 'PipelineRun', name: 'pr', uid: '6f1d1b0e-8a55-4c43-9c47-3f1f4b7d2a10' };
+    const parsed = EventDataSchema.safeParse({ event: { ...e, regarding }, run: pr, pipelineRun: null });
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.event.regarding).not.toHaveProperty('taskName');
+  });
+  it.each(['0000-01-01T00:00:00Z', '2026-01-01T00:00:00+16:00', '2026-02-30T00:00:00Z'])('refuses %s, a time Postgres would refuse', (t) => {
+    const e = storedEvent({ first: t });
+    expect(StoredEventSchema.safeParse(e).success).toBe(false);
+  });
+  it('accepts the extremes Postgres stores', () => {
+    expect(StoredEventSchema.safeParse(storedEvent({ first: '0001-01-01T00:00:00Z' })).success).toBe(true);
+    expect(StoredEventSchema.safeParse(storedEvent({ first: '9999-12-31T23:59:59.999999Z' })).success).toBe(true);
+    expect(StoredEventSchema.safeParse(storedEvent({ first: '2026-01-01T00:00:00-15:59' })).success).toBe(true);
   });
 });
 

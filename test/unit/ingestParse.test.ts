@@ -100,6 +100,42 @@ describe('CloudEvent → store write', () => {
   });
   it('refuses a namespace that is not a DNS label', () => {
     const w = toWrite(parsed({ ...ce, subject: `namespaces/Not_A_Label/taskruns/${tr.name}` }), 'event');
-    expect(Array.isArray(w) && w[0]!.detail).toMatch(/not a valid namespace/);
+    expect(Array.isArray(w) && w[0]!.detail).toMatch(/not a Kubernetes namespace name/);
+  });
+  const problemsOf = (c: Record<string, unknown>, body?: string) => {
+    const events = body
+      ? readCloudEvents(req({ 'content-type': 'application/cloudevents+json' }, body)).events
+      : [parsed(c)];
+    const w = toWrite(events[0]!, 'event');
+    return Array.isArray(w) ? w : [];
+  };
+  it('requires the subject', () => {
+    const { subject: _s, ...noSubject } = ce;
+    expect(problemsOf(noSubject)).toEqual([expect.objectContaining({ pointer: 'event.subject', detail: expect.stringMatching(/^required/) })]);
+  });
+  it("refuses a subject whose namespace is not the Event's", () => {
+    const other = eventCe(storedEvent({ namespace: 'team-a' }), tr, pr, 'team-b');
+    expect(problemsOf(other)).toEqual([expect.objectContaining({ pointer: 'event.subject', detail: expect.stringMatching(/team-b.*team-a/) })]);
+  });
+  it.each(['Build', 'build_1', '-build', 'a'.repeat(254), 'build/x'])('refuses the run name %j, which Kubernetes would refuse', (name) => {
+    const run = { ...tr, name };
+    const c = { ...eventCe(storedEvent({}), run, pr), subject: 'namespaces/ci/taskruns/build' };
+    expect(problemsOf(c).map((p) => p.pointer)).toContain('event.data.run.name');
+  });
+  it('accepts a run name with dots, as Kubernetes does', () => {
+    const run = { ...tr, name: 'build.v2-1' };
+    expect(problemsOf(eventCe(storedEvent({}), run, pr))).toEqual([]);
+  });
+  it.each([
+    ['a lone high surrogate', '"\\ud800 oops"'],
+    ['a lone low surrogate', '"oops \\udc00"'],
+    ['a NUL', '"a\\u0000b"'],
+  ])('refuses a note with %s, which Postgres would refuse', (_what, note) => {
+    const body = JSON.stringify(ce).replace(/"note":"[^"]*"/, `"note":${note}`);
+    expect(problemsOf(ce, body)).toEqual([expect.objectContaining({ pointer: 'event.data.event.note' })]);
+  });
+  it('accepts an escaped surrogate pair (an emoji)', () => {
+    const body = JSON.stringify(ce).replace(/"note":"[^"]*"/, '"note":"\\ud83c\\udf0e"');
+    expect(problemsOf(ce, body)).toEqual([]);
   });
 });

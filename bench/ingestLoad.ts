@@ -1,0 +1,164 @@
+/**
+ * The pieces bench/ingest.ts measures with: one load client (a worker thread running
+ * bench/httpLoad.mjs) for every server, the servers as child processes, their CPU time from
+ * /proc, and pgbench for Postgres' own INSERT ceiling.
+ */
+import { Worker } from 'node:worker_threads';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const TOKEN = 'bench-ingest-token-0123456789';
+
+/** The bodies laid end to end in shared memory: the worker reads them without a copy. */
+function sharedBodies(bodies: string[]): { shared: SharedArrayBuffer; offsets: number[] } {
+  const encoded = bodies.map((b) => Buffer.from(b));
+  const offsets = [0];
+  for (const e of encoded) offsets.push(offsets.at(-1)! + e.length);
+  const shared = new SharedArrayBuffer(offsets.at(-1)!);
+  const view = Buffer.from(shared);
+  encoded.forEach((e, i) => e.copy(view, offsets[i]));
+  return { shared, offsets };
+}
+
+export interface LoadRun {
+  seconds: number;
+  /** milliseconds per request */
+  latencies: Float64Array;
+}
+
+/** HTTP clients in a worker thread, holding `bodies` for every server and round. */
+export class LoadWorker {
+  private readonly worker: Worker;
+
+  constructor(bodies: string[], batch: boolean) {
+    this.worker = new Worker(new URL('./httpLoad.mjs', import.meta.url), {
+      workerData: {
+        token: TOKEN,
+        contentType: batch ? 'application/cloudevents-batch+json' : 'application/cloudevents+json',
+        ...sharedBodies(bodies),
+      },
+    });
+  }
+
+  /** Sends bodies [from, to) to `url` with `concurrency` clients. */
+  run(url: string, from: number, to: number, concurrency: number): Promise<LoadRun> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.worker.once('error', onError);
+      this.worker.once('message', (m: { seconds?: number; latencies?: Float64Array; error?: string }) => {
+        this.worker.off('error', onError);
+        if (m.error !== undefined) reject(new Error(m.error));
+        else resolve({ seconds: m.seconds!, latencies: m.latencies! });
+      });
+      this.worker.postMessage({ url, from, to, concurrency });
+    });
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export interface ChildServer {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a bench/*.ts server in a child process; resolves once it printed its URL. */
+export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await Promise.race([
+    once(lines, 'line').then(([l]) => String(l)),
+    once(child, 'exit').then(([code]) => Promise.reject(new Error(`${script} exited with ${String(code)} before listening`))),
+  ]);
+  return {
+    child,
+    url: first.trim(),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** CPU-seconds a process has used (user + system), from /proc; undefined off Linux. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat after the command name: field 14 utime, 15 stime, in USER_HZ (100) ticks.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export function percentile(values: Float64Array[], p: number): number {
+  const all = Float64Array.from(values.flatMap((v) => [...v])).sort();
+  return all.length === 0 ? NaN : all[Math.min(all.length - 1, Math.floor((p / 100) * all.length))]!;
+}
+
+/** One event row as pgbench inserts it: the size of a stored Event. */
+const EVENT_JSON = JSON.stringify({
+  metadata: { name: 'build-pod.17a2f3c1e0b5c3d1', namespace: 'bench', uid: '2f0e3c1a-7b7d-4a39-9d3e-2a1c1f0e9b7a', resourceVersion: '1000', creationTimestamp: '2026-01-01T00:00:00Z' },
+  regarding: { kind: 'Pod', name: 'build-pod', namespace: 'bench', uid: '5b1e3c1a-7b7d-4a39-9d3e-2a1c1f0e9b7a', apiVersion: 'v1', fieldPath: 'spec.containers{step-build}', taskName: 'build' },
+  reason: 'BackOff',
+  note: 'Back-off restarting failed container step-build in pod build-pod_bench(2f0e3c1a-7b7d-4a39-9d3e-2a1c1f0e9b7a)',
+  type: 'Warning',
+  reportingController: 'kubelet',
+  deprecatedCount: 1,
+});
+
+/** Where pgbench is, or undefined (the bench then skips its rows and says so). */
+export function findPgbench(): string | undefined {
+  for (const candidate of ['pgbench', ...['17', '16', '15', '14', '13'].map((v) => `/usr/lib/postgresql/${v}/bin/pgbench`)]) {
+    if (spawnSync(candidate, ['--version'], { stdio: 'ignore' }).status === 0) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Rows/s of plain INSERTs into a table shaped like record_events (same columns, indexes and
+ * fill factor), `rows` rows per statement from `clients` connections for `seconds`: what
+ * Postgres alone can take on this machine now. No upsert, no list lookups, no HTTP.
+ */
+export function pgbenchInsert(pgbench: string, url: string, table: string, rows: number, clients: number, seconds: number): number {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tekton-events-pgbench-'));
+  try {
+    const script = path.join(dir, 'insert.sql');
+    const event = EVENT_JSON.replaceAll("'", "''");
+    writeFileSync(
+      script,
+      `insert into ${table} (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event) ` +
+        `select gen_random_uuid(), md5(random()::text), 1, now(), 1000, now(), 'BackOff', 'Warning', '${event}'::json from generate_series(1, ${rows});\n`,
+    );
+    const u = new URL(url);
+    const env = {
+      ...process.env,
+      PGHOST: u.searchParams.get('host') ?? u.hostname,
+      PGPORT: u.port || '5432',
+      PGUSER: decodeURIComponent(u.username),
+      PGPASSWORD: decodeURIComponent(u.password),
+      PGDATABASE: u.pathname.slice(1),
+    };
+    const out = spawnSync(pgbench, ['-n', '-M', 'prepared', '-f', script, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds)], {
+      env,
+      encoding: 'utf8',
+    });
+    const tps = /tps = ([\d.]+)/.exec(out.stdout ?? '');
+    if (out.status !== 0 || !tps) throw new Error(`pgbench failed: ${out.stderr || out.stdout}`);
+    return Number(tps[1]) * rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
