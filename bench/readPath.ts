@@ -118,7 +118,7 @@ async function ingest(url: string, from: number, to: number, chunk = 5_000): Pro
     const bodies = batches(c, Math.min(c + chunk, to));
     const load = new LoadWorker(bodies, true);
     try {
-      secs += (await load.run(url, 0, bodies.length, 16)).seconds;
+      secs += (await load.run(`${url}/ingest`, 0, bodies.length, 16)).seconds;
     } finally {
       await load.close();
     }
