@@ -1,5 +1,5 @@
 /**
- * Vercel adapter for `/healthz` (vercel.json rewrites it here): up, and the database answers.
+ * Vercel adapter for `/healthz` (alive) and `/readyz` (the database answers); vercel.json rewrites both here.
  * It connects as the query role (`QUERY_DATABASE_URL`, else `DATABASE_URL`).
  */
 import type { VercelRequest, VercelResponse } from '@vercel/node';
@@ -12,7 +12,7 @@ import { functionEnv } from './_env.js';
 export const config = { api: { bodyParser: false } };
 
 const cfg = loadConfig(functionEnv('QUERY'));
-const listener = nodeListener(lazy(async () => createHealthHandler(poolFor(cfg))), cfg.MAX_BODY_BYTES);
+const listener = nodeListener(lazy(async () => createHealthHandler(poolFor(cfg, 'ready'), cfg.READY_TIMEOUT_MS)), cfg.MAX_BODY_BYTES);
 
 export default function handler(req: VercelRequest, res: VercelResponse): Promise<void> {
   return listener(req, res);

@@ -7,12 +7,13 @@ import type { VercelRequest, VercelResponse } from '@vercel/node';
 import { loadConfig } from '../shared/config.js';
 import { functionEnv } from './_env.js';
 import { nodeListener } from '../shared/http/node.js';
+import { gateFor } from '../functions/gate.js';
 import { buildIngest, lazy, poolFor } from '../functions/runtime.js';
 
 export const config = { api: { bodyParser: false } };
 
 const cfg = loadConfig(functionEnv('INGEST'));
-const listener = nodeListener(lazy(async () => buildIngest(cfg, poolFor(cfg))), cfg.MAX_BODY_BYTES);
+const listener = nodeListener(lazy(async () => buildIngest(cfg, poolFor(cfg, 'ingest'))), cfg.MAX_BODY_BYTES, { gate: gateFor(cfg), bodyIdleTimeoutMs: cfg.HTTP_BODY_IDLE_TIMEOUT_MS });
 
 export default function handler(req: VercelRequest, res: VercelResponse): Promise<void> {
   return listener(req, res);

@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { buildFunctions } from '../functions/runtime.js';
 import { listen, routeAll } from '../functions/server.js';
 import { loadConfig } from '../shared/config.js';
-import { startFakeKube, type FakeKube } from '../test/fakeKube/server.js';
-import { eventV1, pod, taskRun } from '../test/fakeKube/fixtures.js';
+import { startFakeKube, type FakeKube } from '../devtools/fakeKube/server.js';
+import { eventV1, pod, taskRun } from '../devtools/fakeKube/fixtures.js';
 import { benchDatabase, fmt, printTable, type Row } from './harness.js';
 import { FORWARDER_NODE_OPTIONS } from '../forwarder/nodeOptions.js';
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one table each. Not part of `npm test`: figures depend on
  * the machine; targets are printed beside them, never asserted in tests.
- * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, read).
+ * `npm run bench -- <name> [<name>…]` runs only those (ingest, forwarder, size, read, failover).
  */
 import { existsSync } from 'node:fs';
 import type { Row } from './harness.js';
@@ -35,6 +35,10 @@ const BENCHES: Record<string, { title: string; run: () => Promise<Row[]> }> = {
       afterTables.push(plans);
       return rows;
     },
+  },
+  failover: {
+    title: 'Forwarder failover (two replicas, one Lease)',
+    run: async () => (await import('./failover.js')).runFailoverBench(),
   },
 };
 const afterTables: string[] = [];

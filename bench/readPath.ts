@@ -19,7 +19,7 @@ import { loadMigrations, migrate } from '../shared/db/migrate.js';
 import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
 import { eventListRecordId } from '../shared/names.js';
 import { compileFilter } from '../shared/filter/sql.js';
-import { listRecords } from '../shared/store/queryRecords.js';
+import { listRecordHeads } from '../shared/store/queryRecords.js';
 import { readTimeline } from '../shared/store/runTimeline.js';
 import { LoadWorker, startChild, TOKEN } from './ingestLoad.js';
 import { fmt, printTable, type Row } from './harness.js';
@@ -221,7 +221,7 @@ async function explainRecords(pool: pg.Pool, namespaces: string[] | null, filter
       return { rows: [] };
     },
   } as unknown as pg.Pool;
-  await listRecords(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
+  await listRecordHeads(explaining, { resultName: null }, { namespaces, filter: compileFilter(filter, 'records'), order: { column: 'create_time', direction: 'asc' }, cursor: null, pageSize: 50 });
   return plan;
 }
 

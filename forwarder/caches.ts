@@ -68,26 +68,44 @@ export interface PodInfo {
   pipelineTask: string | undefined;
 }
 
-export interface TaskRunInfo {
+/** What annotating a run needs to know (annotate.ts), kept with the run. */
+export interface AnnotationInfo {
+  /** the run's `results.tekton.dev/eventlist`, whoever wrote it */
+  eventList: string | undefined;
+  /**
+   * The Result a Tekton Results watcher files this run under, when it is not the one derived
+   * from the run's uids: a `results.tekton.dev/result` annotation, else Triggers'
+   * `triggers.tekton.dev/triggers-eventid` label (the watcher's precedence).
+   */
+  resultsResult: string | undefined;
+  resourceVersion: string | undefined;
+}
+
+export interface TaskRunInfo extends AnnotationInfo {
   name: string;
   uid: string;
   pipelineRun: { name: string; uid: string | undefined } | undefined;
   pipelineTask: string | undefined;
-  annotations: Record<string, string>;
 }
 
-export interface PipelineRunInfo {
+export interface PipelineRunInfo extends AnnotationInfo {
   name: string;
   uid: string;
-  annotations: Record<string, string>;
 }
+
+export const RESULT_ANNOTATION = 'results.tekton.dev/result';
+export const TRIGGERS_EVENTID_LABEL = 'triggers.tekton.dev/triggers-eventid';
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
-/** Only the annotation this forwarder writes is kept, to know a run is already annotated. */
-function ourAnnotations(md: ObjectMeta, annotation: string): Record<string, string> {
-  const v = md.annotations?.[annotation];
-  return v === undefined ? {} : { [annotation]: v };
+/** Of a run's annotations and labels, only what decides whether and how it is annotated. */
+function annotationInfo(md: ObjectMeta, annotation: string): AnnotationInfo {
+  const eventId = md.labels?.[TRIGGERS_EVENTID_LABEL];
+  return {
+    eventList: md.annotations?.[annotation],
+    resultsResult: md.annotations?.[RESULT_ANNOTATION] ?? (eventId ? `${md.namespace ?? ''}/results/${eventId}` : undefined),
+    resourceVersion: md.resourceVersion,
+  };
 }
 
 export class LinkCaches {
@@ -133,7 +151,7 @@ export class LinkCaches {
       uid: md.uid,
       pipelineRun,
       pipelineTask: md.labels?.[LABEL_PIPELINETASK],
-      annotations: ourAnnotations(md, this.annotation),
+      ...annotationInfo(md, this.annotation),
     });
     const status = tr.status as { podName?: string; retriesStatus?: { podName?: string }[] } | undefined;
     for (const podName of [status?.podName, ...(status?.retriesStatus ?? []).map((r) => r?.podName)]) {
@@ -144,7 +162,7 @@ export class LinkCaches {
   putPipelineRun(pr: RawObject): void {
     const md = pr.metadata;
     if (!md?.name || !md.uid) return;
-    this.pipelineRuns.set(key(md.namespace, md.name), { name: md.name, uid: md.uid, annotations: ourAnnotations(md, this.annotation) });
+    this.pipelineRuns.set(key(md.namespace, md.name), { name: md.name, uid: md.uid, ...annotationInfo(md, this.annotation) });
   }
 
   pod(ns: string | undefined, name: string): PodInfo | undefined {

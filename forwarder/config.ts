@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError } from '../shared/config.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, logLevel } from '../shared/config.js';
 
 const bool = z
   .string()
@@ -79,6 +80,14 @@ const FIELDS = {
   'events-api': ['EVENTS_API', z.enum(['events.k8s.io/v1', 'v1']), 'events.k8s.io/v1'],
   kubeconfig: ['KUBECONFIG', z.string().min(1), undefined],
   port: ['FORWARDER_PORT', int(0, 65535), '9090'],
+  'log-level': ['LOG_LEVEL', logLevel, 'info'],
+  /** `auto`: on in a pod (two replicas, one leader), off elsewhere */
+  'leader-elect': ['LEADER_ELECT', z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }), 'auto'],
+  'lease-name': ['LEASE_NAME', z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'not a Lease name'), 'tekton-events-forwarder'],
+  'lease-namespace': ['LEASE_NAMESPACE', z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'not a namespace name'), undefined],
+  'lease-duration': ['LEASE_DURATION', duration, '15s'],
+  'renew-deadline': ['RENEW_DEADLINE', duration, '10s'],
+  'retry-period': ['RETRY_PERIOD', duration, '2s'],
 } as const;
 
 type Fields = typeof FIELDS;
@@ -111,13 +120,49 @@ export interface ForwarderConfig {
   eventsApi: 'events.k8s.io/v1' | 'v1';
   kubeconfig: string | undefined;
   port: number;
+  logLevel: string;
+  /** undefined: this process forwards alone (leader election off) */
+  leaderElection: LeaderElectionConfig | undefined;
+}
+
+export interface LeaderElectionConfig {
+  leaseName: string;
+  leaseNamespace: string;
+  /** how long a Lease holds without renewal before a standby may take it */
+  leaseDurationMs: number;
+  /** a leader that could not renew for this long stops forwarding */
+  renewDeadlineMs: number;
+  /** how often the leader renews and a standby looks */
+  retryPeriodMs: number;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The Lease lives in the forwarder's own namespace: the flag, else POD_NAMESPACE, else the pod's service account's. */
+function leaseNamespace(flag: string | undefined, env: Record<string, string | undefined>): string | undefined {
+  if (flag) return flag;
+  if (env['POD_NAMESPACE']) return env['POD_NAMESPACE'];
+  if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+  return undefined;
 }
 
 /** Boolean flags may be given bare (`--store-events`), as well as `--store-events=false`. */
 const BOOLEAN_FLAGS = new Set(['store-events', 'store_event', 'annotate']);
 
+const isFlagName = (name: string) => name in FIELDS || BOOLEAN_FLAGS.has(name);
+
+/**
+ * Go's flag package (the Results watcher's) spells long flags with one dash (`-store_event`,
+ * `-sink=…`); parseArgs would read them as bundles of short options. Known names get two.
+ */
+function doubleDash(a: string): string {
+  if (!/^-[a-z]/.test(a)) return a;
+  return isFlagName(a.slice(1).split('=')[0]!) ? `-${a}` : a;
+}
+
 function normaliseArgs(argv: string[]): string[] {
   const out: string[] = [];
+  argv = argv.map(doubleDash);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
@@ -130,7 +175,7 @@ function normaliseArgs(argv: string[]): string[] {
 
 export const USAGE = `npm run forwarder -- [flags]   (every flag also reads its environment variable)\n${Object.entries(FIELDS)
   .map(([flag, [env, , def]]) => `  --${flag.padEnd(18)} ${env.padEnd(18)} default: ${def ?? '(none)'}`)
-  .join('\n')}\n  --store_event is an alias of --store-events (the Results watcher's name)`;
+  .join('\n')}\n  --store_event is an alias of --store-events (the Results watcher's name); one dash (-store_event, -sink=…) works too`;
 
 export function loadForwarderConfig(argv: string[] = process.argv.slice(2), env: Record<string, string | undefined> = process.env): ForwarderConfig {
   let values: Record<string, string | undefined>;
@@ -152,13 +197,22 @@ export function loadForwarderConfig(argv: string[] = process.argv.slice(2), env:
     const lines = parsed.error.issues.map((i) => {
       const flag = String(i.path[0]);
       const envName = FIELDS[flag as Key]?.[0];
-      return `  --${flag}${envName ? ` (${envName})` : ''}: ${i.message}`;
+      return `invalid forwarder configuration: --${flag}${envName ? ` (${envName})` : ''}: ${i.message}`;
     });
-    throw new ConfigError(`invalid forwarder configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(lines.join('\n'));
   }
   const p: Parsed = parsed.data;
-  if (p['store-events'] && p.sink === undefined) {
-    throw new ConfigError('invalid forwarder configuration:\n  --sink (K_SINK): required when --store-events=true');
+  const invalid = (flag: Key, message: string) => new ConfigError(`invalid forwarder configuration: --${flag} (${FIELDS[flag][0]}): ${message}`);
+  if (p['store-events'] && p.sink === undefined) throw invalid('sink', 'required when --store-events=true');
+  const elect = p['leader-elect'] === 'auto' ? Boolean(env['KUBERNETES_SERVICE_HOST']) : p['leader-elect'] === 'true';
+  let leaderElection: LeaderElectionConfig | undefined;
+  if (elect) {
+    const ns = leaseNamespace(p['lease-namespace'], env);
+    if (!ns) throw invalid('lease-namespace', 'required for leader election outside a pod');
+    // As client-go checks: the leader gives up before its Lease could expire, and retries within the deadline.
+    if (p['renew-deadline'] >= p['lease-duration']) throw invalid('renew-deadline', 'must be shorter than --lease-duration');
+    if (p['retry-period'] * 1.2 >= p['renew-deadline']) throw invalid('retry-period', 'must be shorter than --renew-deadline / 1.2');
+    leaderElection = { leaseName: p['lease-name'], leaseNamespace: ns, leaseDurationMs: p['lease-duration'], renewDeadlineMs: p['renew-deadline'], retryPeriodMs: p['retry-period'] };
   }
   return {
     storeEvents: p['store-events'],
@@ -178,5 +232,7 @@ export function loadForwarderConfig(argv: string[] = process.argv.slice(2), env:
     eventsApi: p['events-api'],
     kubeconfig: p.kubeconfig,
     port: p.port,
+    logLevel: p['log-level'],
+    leaderElection,
   };
 }

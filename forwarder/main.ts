@@ -2,12 +2,12 @@
  * The forwarder's entry point: `npm run forwarder -- [flags]` locally, the container's command
  * in a cluster. SIGTERM (a pod being stopped) sends what is buffered before the process exits.
  */
-import { ConfigError } from '../shared/config.js';
-import { logger } from '../shared/log.js';
+import { exitFatal, logger } from '../shared/log.js';
 import { loadForwarderConfig, USAGE } from './config.js';
 import { startOpsServer } from './http.js';
 import { ForwarderMetrics } from './metrics.js';
 import { startForwarder } from './start.js';
+import { startElectedForwarder } from './elected.js';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -15,9 +15,16 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadForwarderConfig();
-  const forwarder = startForwarder(config, { metrics: new ForwarderMetrics({ defaultMetrics: true }) });
+  logger.level = config.logLevel;
+  const metrics = new ForwarderMetrics({ defaultMetrics: true });
+  const le = config.leaderElection;
+  // Leader election matters only when something is watched: a forwarder storing nothing needs no Lease.
+  const forwarder = config.storeEvents && le ? startElectedForwarder({ ...config, leaderElection: le }, { metrics }) : startForwarder(config, { metrics });
   const ops = await startOpsServer(forwarder, config.port);
-  logger.info({ port: ops.port, storeEvents: config.storeEvents, clusterName: config.clusterName }, 'forwarder health and metrics server listening');
+  logger.info(
+    { port: ops.port, storeEvents: config.storeEvents, clusterName: config.clusterName, leaderElection: config.storeEvents && le ? `${le.leaseNamespace}/${le.leaseName}` : 'off' },
+    'forwarder health and metrics server listening',
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -32,11 +39,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  logger.fatal({ err }, 'forwarder failed to start');
-  process.exit(1);
-});
+main().catch((err: unknown) => exitFatal('forwarder failed to start', err));

@@ -20,6 +20,7 @@ export class ForwarderMetrics {
   readonly watchRestarts: Counter<'resource'>;
   readonly relists: Counter<'resource'>;
   readonly annotated: Counter<'result'>;
+  readonly leader: Gauge<'identity'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -34,7 +35,8 @@ export class ForwarderMetrics {
     this.linkQueueDepth = new Gauge({ name: `${P}link_queue_depth`, help: 'Events waiting for their Pod or run to be seen', registers });
     this.watchRestarts = new Counter({ name: `${P}watch_restarts_total`, help: 'Watches restarted after an error, by resource', labelNames: ['resource'], registers });
     this.relists = new Counter({ name: `${P}relists_total`, help: 'Full lists (start, or after 410 Gone), by resource', labelNames: ['resource'], registers });
-    this.annotated = new Counter({ name: `${P}annotations_total`, help: 'Run annotation patches, by result', labelNames: ['result'], registers });
+    this.annotated = new Counter({ name: `${P}annotations_total`, help: 'Run annotations: patched, gone (run deleted), failed, kept (the run names another record), foreign (Results files it under another Result)', labelNames: ['result'], registers });
+    this.leader = new Gauge({ name: `${P}leader`, help: 'With leader election: 1 while this replica (identity) leads and forwards, 0 while it stands by', labelNames: ['identity'], registers });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: P });
   }
 }

@@ -9,7 +9,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../shared/log.js';
-import { EVENTLIST_ANNOTATION, eventListRecordName } from '../shared/names.js';
+import { EVENTLIST_ANNOTATION, eventListRecordName, resultName } from '../shared/names.js';
 import type { StoredEvent } from '../shared/event.js';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { Annotator } from './annotate.js';
@@ -70,7 +70,7 @@ export function startForwarder(config: ForwarderConfig, deps: { kubeConfig?: Kub
     log,
     cacheSize: config.cacheSize,
     current: (t) =>
-      (t.kind === 'TaskRun' ? caches.taskRun(t.namespace, t.name) : caches.pipelineRun(t.namespace, t.name))?.annotations[EVENTLIST_ANNOTATION],
+      t.kind === 'TaskRun' ? caches.taskRun(t.namespace, t.name) : caches.pipelineRun(t.namespace, t.name),
   });
   /** run uid → resourceVersion whose status was sent, so a finished run is reported once per process */
   const statusSent = new Lru<string>(config.cacheSize);
@@ -87,7 +87,14 @@ export function startForwarder(config: ForwarderConfig, deps: { kubeConfig?: Kub
       return Promise.resolve();
     }
     const resultUid = link.pipelineRun?.uid ?? link.run.uid;
-    const target = { namespace: link.namespace, kind: link.run.kind, name: link.run.name, uid: link.run.uid, recordName: eventListRecordName(link.namespace, resultUid, link.run.uid) };
+    const target = {
+      namespace: link.namespace,
+      kind: link.run.kind,
+      name: link.run.name,
+      uid: link.run.uid,
+      recordName: eventListRecordName(link.namespace, resultUid, link.run.uid),
+      resultName: resultName(link.namespace, resultUid),
+    };
     return delivery.enqueue({ ce: built.ce, onDelivered: config.annotate ? () => annotator.request(target) : undefined });
   }
 

@@ -5,29 +5,37 @@
  * the framework does not parse.
  */
 import * as ff from '@google-cloud/functions-framework';
-import { loadConfig } from '../shared/config.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import { exitFatal } from '../shared/log.js';
 import { nodeListener } from '../shared/http/node.js';
 import type { Handler } from '../shared/http/core.js';
-import { buildCleanup, buildIngest, buildQuery, buildTimeline, buildUi, lazy, poolFor } from './runtime.js';
+import { buildCleanup, buildIngest, buildQuery, buildTimeline, buildUi, lazy, poolFor, type PoolRole } from './runtime.js';
 import { createHealthHandler } from './health.js';
 
-const config = loadConfig();
-let pool: ReturnType<typeof poolFor> | undefined;
-const sharedPool = () => (pool ??= poolFor(config));
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // One line per bad setting, rather than the framework's stack of a failed import.
+  exitFatal('invalid configuration', err);
+}
+/** Pools are made on first use: a process serves one target and needs only that role's. */
+const pools = new Map<PoolRole, ReturnType<typeof poolFor>>();
+const poolOf = (role: PoolRole) => pools.get(role) ?? pools.set(role, poolFor(config, role)).get(role)!;
 
-const health = lazy(async () => createHealthHandler(sharedPool()));
-/** Every target also answers `GET /healthz`: on Knative each function is its own service, probed on that path. */
+const health = lazy(async () => createHealthHandler(poolOf('ready'), config.READY_TIMEOUT_MS));
+/** Every target also answers `GET /healthz` (alive) and `GET /readyz` (the database answers): on Knative each function is its own service, probed there. */
 const withHealthz =
   (handler: Handler): Handler =>
   async (req) =>
-    req.path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') ? health(req) : handler(req);
+    (req.path === '/healthz' || req.path === '/readyz') && (req.method === 'GET' || req.method === 'HEAD') ? health(req) : handler(req);
 
-export const ingest = nodeListener(withHealthz(lazy(async () => buildIngest(config, sharedPool()))), config.MAX_BODY_BYTES);
-export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const ingest = nodeListener(withHealthz(lazy(async () => buildIngest(config, poolOf('ingest')))), config.MAX_BODY_BYTES);
+export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config, poolOf('query')))), config.MAX_BODY_BYTES);
 export const healthz = nodeListener(health, config.MAX_BODY_BYTES);
-export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, sharedPool()))), config.MAX_BODY_BYTES);
-export const timeline = nodeListener(withHealthz(lazy(async () => buildTimeline(config, sharedPool()))), config.MAX_BODY_BYTES);
-export const ui = nodeListener(withHealthz(lazy(async () => buildUi(config, sharedPool()))), config.MAX_BODY_BYTES);
+export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, poolOf('cleanup')))), config.MAX_BODY_BYTES);
+export const timeline = nodeListener(withHealthz(lazy(async () => buildTimeline(config, poolOf('query')))), config.MAX_BODY_BYTES);
+export const ui = nodeListener(withHealthz(lazy(async () => buildUi(config, poolOf('query')))), config.MAX_BODY_BYTES);
 
 ff.http('ingest', ingest);
 ff.http('query', query);

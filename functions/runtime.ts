@@ -22,10 +22,16 @@ import { createHealthHandler } from './health.js';
 import { createCleanupHandler } from './cleanup/handler.js';
 import { createTimelineHandler } from './timeline/handler.js';
 import { createUiHandler } from './ui/handler.js';
+import { gateFor } from './gate.js';
+import type { Gate } from '../shared/http/node.js';
 
 export interface Functions {
   config: Config;
+  /** The ingest pool (kept for callers that want "the" database). */
   pool: pg.Pool;
+  pools: Pools;
+  /** Checks a request before its body is read (see shared/http/node.ts). */
+  gate: Gate;
   ingest: Handler;
   query: Handler;
   health: Handler;
@@ -34,8 +40,48 @@ export interface Functions {
   ui: Handler;
 }
 
-export function poolFor(config: Config): pg.Pool {
-  return createPool(requireValue(config.DATABASE_URL, 'DATABASE_URL'), config.PG_POOL_MAX);
+/**
+ * One pool per function role. Apart, a flood of slow queries cannot take the connections
+ * ingest needs, and readiness has a connection of its own.
+ */
+export interface Pools {
+  ingest: pg.Pool;
+  query: pg.Pool;
+  cleanup: pg.Pool;
+  ready: pg.Pool;
+}
+export type PoolRole = keyof Pools;
+
+/** Cleanup deletes in batches of up to CLEANUP_BATCH_SIZE results: give one batch longer. */
+const CLEANUP_MIN_STATEMENT_MS = 60_000;
+
+/** The pool of one role, with that role's bounds (see docs/security.md, "Limits"). */
+export function poolFor(config: Config, role: PoolRole = 'ingest', url = requireValue(config.DATABASE_URL, 'DATABASE_URL')): pg.Pool {
+  const statementTimeoutMs = {
+    ingest: config.DB_TIMEOUT_MS,
+    query: config.QUERY_TIMEOUT_MS,
+    cleanup: Math.max(config.DB_TIMEOUT_MS, CLEANUP_MIN_STATEMENT_MS),
+    ready: config.READY_TIMEOUT_MS,
+  }[role];
+  return createPool(url, role === 'ready' ? 1 : role === 'cleanup' ? 2 : config.PG_POOL_MAX, {
+    statementTimeoutMs,
+    connectTimeoutMs: role === 'ready' ? config.READY_TIMEOUT_MS : config.DB_CONNECT_TIMEOUT_MS,
+    applicationName: `tekton-events ${role}`,
+  });
+}
+
+/** Every role's pool; `urls` lets each connect as its own Postgres role (npm start does). */
+export function poolsFor(config: Config, urls: Partial<Record<PoolRole, string>> = {}): Pools {
+  return {
+    ingest: poolFor(config, 'ingest', urls.ingest),
+    query: poolFor(config, 'query', urls.query),
+    cleanup: poolFor(config, 'cleanup', urls.cleanup),
+    ready: poolFor(config, 'ready', urls.ready ?? urls.query),
+  };
+}
+
+export async function endPools(pools: Pools): Promise<void> {
+  await Promise.all([...new Set(Object.values(pools))].map((p) => p.end()));
 }
 
 export function buildIngest(config: Config, pool: pg.Pool): Handler {
@@ -60,7 +106,12 @@ export async function buildAuthorizer(config: Config, pool: pg.Pool, kubeConfig?
 
 export async function buildQuery(config: Config, pool: pg.Pool): Promise<Handler> {
   const secret = config.PAGE_TOKEN_SECRET ?? (await pageTokenSecret(pool));
-  return createQueryHandler({ pool, authorizer: await buildAuthorizer(config, pool), pageTokens: new PageTokens(secret) });
+  return createQueryHandler({
+    pool,
+    authorizer: await buildAuthorizer(config, pool),
+    pageTokens: new PageTokens(secret),
+    limits: { queryTimeoutMs: config.QUERY_TIMEOUT_MS, maxPageBytes: config.MAX_PAGE_BYTES },
+  });
 }
 
 /** The run timeline (/v1/…/timeline): authorised as the query API is, by the same modes. */
@@ -84,16 +135,20 @@ export async function buildUi(config: Config, pool: pg.Pool): Promise<Handler> {
   return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool) });
 }
 
-export async function buildFunctions(config: Config = loadConfig(), pool: pg.Pool = poolFor(config)): Promise<Functions> {
+/** `pools`: one pool for everything (tests), or one per role (the default). */
+export async function buildFunctions(config: Config = loadConfig(), pools: Pools | pg.Pool = poolsFor(config)): Promise<Functions> {
+  const p: Pools = 'ingest' in pools ? pools : { ingest: pools, query: pools, cleanup: pools, ready: pools };
   return {
     config,
-    pool,
-    ingest: buildIngest(config, pool),
-    query: await buildQuery(config, pool),
-    health: createHealthHandler(pool),
-    cleanup: buildCleanup(config, pool),
-    timeline: await buildTimeline(config, pool),
-    ui: await buildUi(config, pool),
+    pool: p.ingest,
+    pools: p,
+    gate: gateFor(config),
+    ingest: buildIngest(config, p.ingest),
+    query: await buildQuery(config, p.query),
+    health: createHealthHandler(p.ready, config.READY_TIMEOUT_MS),
+    cleanup: buildCleanup(config, p.cleanup),
+    timeline: await buildTimeline(config, p.query),
+    ui: await buildUi(config, p.query),
   };
 }
 

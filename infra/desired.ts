@@ -31,6 +31,18 @@ export const TABLE_GRANTS: Record<Exclude<RoleKind, 'admin'>, Record<string, Pri
   },
 };
 
+/**
+ * Per-role defaults Postgres applies at login (ALTER ROLE … SET), as pg_db_role_setting stores
+ * them. The functions set their own timeouts when they connect; these hold for anything else
+ * logging in with the role's password. Anything else set on a role, such as
+ * `ALTER ROLE current_user SET statement_timeout = 0` (a role may do that to itself), is drift.
+ */
+export const ROLE_SETTINGS: Record<RoleKind, string[]> = {
+  ingest: ['statement_timeout=10s', 'idle_in_transaction_session_timeout=60s'],
+  query: ['statement_timeout=5s', 'idle_in_transaction_session_timeout=60s'],
+  admin: [],
+};
+
 /** The schema the migrations create their tables in. */
 export const SCHEMA = 'public';
 
@@ -47,8 +59,10 @@ export function ident(name: string): string {
 export const tableIdent = (name: string): string => pg.escapeIdentifier(name);
 
 export interface DesiredState {
+  /** the connection the plan is made over (its database is the maintenance one) */
+  adminUrl: string;
   database: string;
-  roles: { kind: RoleKind; name: string; password: string }[];
+  roles: { kind: RoleKind; name: string; password: string; settings: string[] }[];
   admin: string;
   grants: { role: string; table: string; privileges: Privilege[] }[];
   settings: Record<string, string>;
@@ -62,8 +76,9 @@ export function desiredState(config: InfraConfig): DesiredState {
     }
   }
   return {
+    adminUrl: config.adminUrl,
     database: config.database,
-    roles: (['ingest', 'query', 'admin'] as const).map((kind) => ({ kind, ...config.roles[kind] })),
+    roles: (['ingest', 'query', 'admin'] as const).map((kind) => ({ kind, ...config.roles[kind], settings: ROLE_SETTINGS[kind] })),
     admin: config.roles.admin.name,
     grants,
     settings: { retention_days: String(config.retentionDays) },

@@ -13,6 +13,8 @@ export interface LiveRole {
   attributes: Record<RoleAttribute, boolean>;
   /** whether the declared password logs in */
   passwordWorks: boolean;
+  /** ALTER ROLE … SET defaults, for every database and for the managed one (`in <db>: k=v`), sorted */
+  settings: string[];
 }
 
 /** The role attributes a managed role must have (login) or must not have (all others). */
@@ -32,7 +34,13 @@ export interface LiveState {
   /** whether the connecting user may act as the admin role (needed to create objects owned by it) */
   memberOfAdmin: boolean;
   roles: Map<string, LiveRole>;
-  database: { owner: string; connect: Set<string> } | undefined;
+  database: { owner: string; connect: Set<string>; public: Set<string> } | undefined;
+  /** what PUBLIC (every role) may do on the maintenance database the admin URL names */
+  maintenancePublic: Set<string>;
+  /** whether the connecting user may change that database's privileges (superuser or its owner) */
+  maintenanceOwned: boolean;
+  /** what PUBLIC may do on SCHEMA (CREATE lets every role create functions and tables there) */
+  schemaPublic: Set<string>;
   /** table name → owner, in SCHEMA */
   tables: Map<string, string>;
   /** role → table → explicit privileges */
@@ -52,6 +60,8 @@ async function logsIn(adminUrl: string, database: string, role: { name: string; 
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('28')) return false;
+    // Authenticated, then refused the database (no CONNECT there): the password works.
+    if (code === '42501') return true;
     throw err;
   } finally {
     await client.end().catch(() => undefined);
@@ -95,6 +105,12 @@ async function inspectDatabase(url: string, desired: DesiredState, live: LiveSta
       values: [SCHEMA],
     });
     for (const u of usage.rows) live.schemaUsage.add(u.grantee);
+    const schemaPublic = await client.query<{ privilege_type: string }>({
+      text: `select a.privilege_type from pg_namespace n cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+              where n.nspname = $1 and a.grantee = 0`,
+      values: [SCHEMA],
+    });
+    for (const r of schemaPublic.rows) live.schemaPublic.add(r.privilege_type);
     live.applied = await appliedVersions(client);
     if (live.tables.has('settings')) {
       const s = await client.query<{ key: string; value: string }>({
@@ -117,6 +133,9 @@ export async function inspect(adminUrl: string, desired: DesiredState): Promise<
     memberOfAdmin: false,
     roles: new Map(),
     database: undefined,
+    maintenancePublic: new Set(),
+    maintenanceOwned: false,
+    schemaPublic: new Set(),
     tables: new Map(),
     privileges: new Map(),
     schemaUsage: new Set(),
@@ -142,8 +161,32 @@ export async function inspect(adminUrl: string, desired: DesiredState): Promise<
       const declared = desired.roles.find((r) => r.name === row.rolname)!;
       const attributes = Object.fromEntries(Object.keys(ROLE_ATTRIBUTES).map((k) => [k, row[k as RoleAttribute]])) as LiveRole['attributes'];
       const passwordWorks = attributes.rolcanlogin ? await logsIn(adminUrl, loginDb, declared) : false;
-      live.roles.set(row.rolname, { name: row.rolname, attributes, passwordWorks });
+      const settings = await client.query<{ setting: string }>({
+        text: `select case when s.setdatabase = 0 then c else 'in ' || d.datname || ': ' || c end as setting
+                 from pg_db_role_setting s cross join lateral unnest(s.setconfig) c
+                 left join pg_database d on d.oid = s.setdatabase
+                where s.setrole = (select oid from pg_roles where rolname = $1) and (s.setdatabase = 0 or d.datname = $2)
+                order by 1`,
+        values: [row.rolname, desired.database],
+      });
+      live.roles.set(row.rolname, { name: row.rolname, attributes, passwordWorks, settings: settings.rows.map((r) => r.setting) });
     }
+    const publicOn = async (database: string) =>
+      new Set(
+        (
+          await client.query<{ privilege_type: string }>({
+            text: `select a.privilege_type from pg_database d cross join lateral aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                    where d.datname = $1 and a.grantee = 0`,
+            values: [database],
+          })
+        ).rows.map((r) => r.privilege_type),
+      );
+    live.maintenancePublic = await publicOn(maintenanceDatabase(adminUrl));
+    const owned = await client.query<{ owned: boolean }>({
+      text: `select pg_has_role(current_user, datdba, 'USAGE') as owned from pg_database where datname = $1`,
+      values: [maintenanceDatabase(adminUrl)],
+    });
+    live.maintenanceOwned = live.superuser || owned.rows[0]?.owned === true;
     if (live.roles.has(desired.admin)) {
       // Since Postgres 16 a role's creator holds it with ADMIN only (no SET, no INHERIT), which
       // still counts as MEMBER: ask for the two rights apply uses, SET ROLE and inherited ownership.
@@ -162,7 +205,7 @@ export async function inspect(adminUrl: string, desired: DesiredState): Promise<
                 where d.datname = $1 and a.privilege_type = 'CONNECT'`,
         values: [desired.database],
       });
-      live.database = { owner: db.rows[0].owner, connect: new Set(connect.rows.map((r) => r.grantee)) };
+      live.database = { owner: db.rows[0].owner, connect: new Set(connect.rows.map((r) => r.grantee)), public: await publicOn(desired.database) };
       await inspectDatabase(onDatabase(adminUrl, desired.database), desired, live);
     }
   } finally {

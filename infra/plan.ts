@@ -12,7 +12,7 @@ import pg from 'pg';
 import { loadMigrations, migrate } from '../shared/db/migrate.js';
 import { onDatabase } from './config.js';
 import { ident, tableIdent, type DesiredState, type Privilege } from './desired.js';
-import { ROLE_ATTRIBUTES, type LiveState, type RoleAttribute } from './inspect.js';
+import { maintenanceDatabase, ROLE_ATTRIBUTES, type LiveState, type RoleAttribute } from './inspect.js';
 import { passwordLiteral } from './scram.js';
 
 export interface Change {
@@ -104,6 +104,48 @@ function databaseChanges(desired: DesiredState, live: LiveState): Change[] {
     if (role.kind === 'admin' || live.database?.connect.has(role.name)) continue;
     out.push({ op: '+', what: `grant CONNECT on database ${desired.database} to ${role.name}`, apply: async (s) => void (await (await s.on('maintenance')).query(`grant connect on database ${db} to ${ident(role.name)}`)) });
   }
+  // PUBLIC (every role of the cluster) gets CONNECT and TEMPORARY on a new database: only the
+  // managed roles may connect, and none may create temporary tables or functions (pg_temp).
+  const publicHas = live.database ? [...live.database.public].sort() : ['CONNECT', 'TEMPORARY'];
+  if (publicHas.length > 0) {
+    out.push({ op: '-', what: `revoke ${publicHas.join(', ')} on database ${desired.database} from PUBLIC`, apply: async (s) => void (await (await s.on('maintenance')).query(`revoke all on database ${db} from public`)) });
+  }
+  // …nor reach the maintenance database (there is nothing for them there).
+  const maintenance = maintenanceDatabase(desired.adminUrl);
+  if (maintenance !== desired.database && live.maintenancePublic.has('CONNECT') && live.maintenanceOwned) {
+    out.push({
+      op: '-',
+      what: `revoke CONNECT on database ${maintenance} from PUBLIC (roles without a grant of their own, the managed ones included, cannot connect to it)`,
+      apply: async (s) => void (await (await s.on('maintenance')).query(`revoke connect on database ${pg.escapeIdentifier(maintenance)} from public`)),
+    });
+  }
+  return out;
+}
+
+/** ALTER ROLE … SET defaults: the declared ones, and nothing else (a role may set its own). */
+function roleSettingChanges(desired: DesiredState, live: LiveState): Change[] {
+  const out: Change[] = [];
+  const db = ident(desired.database);
+  for (const role of desired.roles) {
+    const have = live.roles.get(role.name)?.settings ?? [];
+    const want = [...role.settings].sort();
+    if (have.join('\n') === want.join('\n')) continue;
+    const r = ident(role.name);
+    out.push({
+      op: have.length === 0 ? '+' : '~',
+      what: `role ${role.name} settings (${have.length > 0 ? `${have.join(', ')} → ` : ''}${want.length > 0 ? want.join(', ') : 'none'})`,
+      apply: async (s) => {
+        const c = await s.on('maintenance');
+        await c.query(`alter role ${r} reset all`);
+        await c.query(`alter role ${r} in database ${db} reset all`);
+        for (const setting of want) {
+          // The names and values are constants of desired.ts, never input; quoted anyway.
+          const [name, value] = setting.split('=', 2) as [string, string];
+          await c.query(`alter role ${r} set ${pg.escapeIdentifier(name)} = ${pg.escapeLiteral(value)}`);
+        }
+      },
+    });
+  }
   return out;
 }
 
@@ -148,6 +190,10 @@ function grantChanges(desired: DesiredState, live: LiveState): Change[] {
       out.push({ op: '+', what: `grant USAGE on schema public to ${role.name}`, apply: target(`grant usage on schema public to ${ident(role.name)}`) });
     }
   }
+  // Before Postgres 15 every role may create tables and functions in public.
+  if (live.schemaPublic.has('CREATE')) {
+    out.push({ op: '-', what: 'revoke CREATE on schema public from PUBLIC', apply: target('revoke create on schema public from public') });
+  }
   for (const g of desired.grants) {
     const have = live.privileges.get(g.role)?.get(g.table) ?? new Set<Privilege>();
     const missing = g.privileges.filter((p) => !have.has(p));
@@ -187,8 +233,14 @@ function settingChanges(desired: DesiredState, live: LiveState): Change[] {
 
 export async function makePlan(desired: DesiredState, live: LiveState): Promise<Plan> {
   const schema = await schemaChanges(desired, live);
+  const maintenance = maintenanceDatabase(desired.adminUrl);
+  if (maintenance !== desired.database && live.maintenancePublic.has('CONNECT') && !live.maintenanceOwned) {
+    schema.warnings.push(
+      `PUBLIC may connect to database ${maintenance}, so the managed roles can too; ${live.currentUser} does not own it: as its owner, grant CONNECT to the roles that need it, then REVOKE CONNECT ON DATABASE ${maintenance} FROM PUBLIC`,
+    );
+  }
   return {
-    changes: [...roleChanges(desired, live), ...databaseChanges(desired, live), ...schema.changes, ...grantChanges(desired, live), ...settingChanges(desired, live)],
+    changes: [...roleChanges(desired, live), ...databaseChanges(desired, live), ...roleSettingChanges(desired, live), ...schema.changes, ...grantChanges(desired, live), ...settingChanges(desired, live)],
     warnings: schema.warnings,
   };
 }

@@ -4,8 +4,21 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
+import { ConfigError, LOG_LEVELS } from './config.js';
 
 const context = new AsyncLocalStorage<Record<string, unknown>>();
+
+/**
+ * LOG_LEVEL as asked when it is one pino knows. Not thrown on here: pino would throw with a
+ * stack while this module is imported, before any configuration check could say in one line
+ * what is wrong. An unknown value falls back to info, and the configuration checks
+ * (shared/config.ts, forwarder/config.ts) refuse it.
+ */
+function initialLevel(): string {
+  const asked = process.env['LOG_LEVEL'];
+  if (asked !== undefined && (LOG_LEVELS as readonly string[]).includes(asked)) return asked;
+  return process.env['VITEST'] ? 'silent' : 'info';
+}
 
 /**
  * An error as a log line shows it: its type, message, SQLSTATE `code`, the `statement` that
@@ -30,7 +43,7 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
 }
 
 export const logger = pino({
-  level: process.env['LOG_LEVEL'] ?? (process.env['VITEST'] ? 'silent' : 'info'),
+  level: initialLevel(),
   base: { service: 'tekton-events' },
   messageKey: 'message',
   formatters: { level: (label) => ({ severity: label.toUpperCase(), level: label }) },
@@ -47,4 +60,23 @@ export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T):
 export function addLogContext(fields: Record<string, unknown>): void {
   const store = context.getStore();
   if (store) Object.assign(store, fields);
+}
+
+/**
+ * The end of a process that cannot start or go on: said once, on stderr, in one line a person
+ * can read. A configuration error is its own message (exit 2); anything else is
+ * `<what>: <message>` (exit 1), with the stack only at LOG_LEVEL=debug. Never the error object
+ * whole: a pg error carries its client (connection parameters, password).
+ */
+export function exitFatal(what: string, err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const e = err as { message?: unknown; code?: unknown; stack?: unknown } | undefined;
+  const message = (typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).split('\n')[0];
+  const code = typeof e?.code === 'string' || typeof e?.code === 'number' ? ` (${e.code})` : '';
+  process.stderr.write(`${what}: ${message}${code}\n`);
+  if (logger.isLevelEnabled('debug') && typeof e?.stack === 'string') logger.debug({ stack: e.stack }, `${what}: stack`);
+  process.exit(1);
 }

@@ -85,7 +85,7 @@ export async function runCleanup(deps: CleanupDeps): Promise<CleanupReport> {
 
 export const CLEANUP_TOKEN_HEADER = 'x-cleanup-token';
 
-function cleanupToken(req: Parameters<Handler>[0]): string | undefined {
+export function cleanupToken(req: Parameters<Handler>[0]): string | undefined {
   const header = req.headers[CLEANUP_TOKEN_HEADER];
   if (header !== undefined) return header.trim() || undefined;
   return bearerToken(req);

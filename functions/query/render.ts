@@ -93,3 +93,11 @@ export function renderRunRecord(r: RunRecordRow): Record<string, unknown> {
     updated_time: r.update_time,
   };
 }
+
+/** Room for a record's members other than its base64 data (names, ids, times: about 450 bytes). */
+const RECORD_OVERHEAD_BYTES = 600;
+
+/** About how many bytes `renderRecord` will write for a record whose EventList is `dataBytes` long. */
+export function renderedRecordBytes(dataBytes: number): number {
+  return Math.ceil(dataBytes / 3) * 4 + RECORD_OVERHEAD_BYTES;
+}

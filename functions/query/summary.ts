@@ -9,7 +9,7 @@ import { compileFilter } from '../../shared/filter/sql.js';
 import { single } from './params.js';
 
 export async function recordsSummary(
-  pool: pg.Pool,
+  pool: pg.ClientBase | pg.Pool,
   q: URLSearchParams,
   namespaces: string[] | null,
   resultName: string | null,

@@ -48,7 +48,7 @@ export function classifyPgError(err: unknown): ErrorClass {
   if (code && code.startsWith('08')) return 'retry'; // connection_exception class
   if (code && NETWORK.has(code)) return 'retry';
   const msg = typeof e?.message === 'string' ? e.message : '';
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg)) {
+  if (/Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(msg)) {
     return 'retry';
   }
   return 'bug';

@@ -14,6 +14,13 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
     socket.destroy();
     return;
   }
+  // An answer is already on its way (a request refused before its body was read, whose body
+  // then turned out malformed): a second one would garble it. Let the first finish, then close.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (current?.headersSent) {
+    socket.end();
+    return;
+  }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const out = problemResponse(new HttpError(status, `malformed HTTP request (${err.code ?? 'parse error'})`));
   const body = Buffer.from(out.body);

@@ -14,12 +14,15 @@ export interface CoreRequest {
   /** Header names in lower case. */
   headers: Record<string, string | undefined>;
   body: Buffer;
+  /** Aborts when the client goes away before the answer is sent: stop the work for it. */
+  signal?: AbortSignal;
 }
 
 export interface CoreResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  /** An async iterable is streamed (chunked), for answers too large to build in memory. */
+  body: string | Buffer | AsyncIterable<string>;
 }
 
 export type Handler = (req: CoreRequest) => Promise<CoreResponse>;

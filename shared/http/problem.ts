@@ -63,7 +63,7 @@ export class HttpError extends Error {
   }
 }
 
-export function problemResponse(err: HttpError): CoreResponse {
+export function problemResponse(err: HttpError): CoreResponse & { body: string } {
   const body: Record<string, unknown> = {
     type: 'about:blank',
     title: TITLE[err.status] ?? 'Error',

@@ -45,7 +45,7 @@ export async function getResult(db: pg.ClientBase | pg.Pool, parent: string, nam
  * need UPDATE on records, which the query role does not have; Postgres aborts one side of the
  * deadlock instead, and the delete tries again.
  */
-export async function deleteResult(pool: pg.Pool, parent: string, name: string): Promise<boolean> {
+export async function deleteResult(pool: pg.ClientBase | pg.Pool, parent: string, name: string): Promise<boolean> {
   return retryConflicts(
     async () => {
       const { rowCount } = await pool.query({ text: 'delete from results where parent = $1 and name = $2', values: [parent, name] });

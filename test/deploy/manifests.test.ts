@@ -90,7 +90,7 @@ describe('deployment files', () => {
     }
   });
 
-  it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, probes, limits and secrets', async () => {
+  it('has a Knative Service per function target (healthz is every service’s /healthz), with autoscaling, liveness on /healthz and readiness on /readyz, limits and secrets', async () => {
     const all = await docs('deploy/knative');
     const services = all.filter((d) => d.doc.kind === 'Service' && d.doc.apiVersion === 'serving.knative.dev/v1');
     const targets = (await functionTargets()).filter((t) => t !== 'healthz');
@@ -104,7 +104,7 @@ describe('deployment files', () => {
       expect(more, file).toEqual([]);
       expect(container.image, file).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-functions:[\w.-]+$/);
       expect(container.args, file).toEqual([`--target=${target}`]);
-      expect(container.readinessProbe.httpGet.path, file).toBe('/healthz');
+      expect(container.readinessProbe.httpGet.path, file).toBe('/readyz');
       expect(container.livenessProbe.httpGet.path, file).toBe('/healthz');
       expect(container.resources.limits, file).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
       expect(container.securityContext, file).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
@@ -138,7 +138,8 @@ describe('deployment files', () => {
     const [deployment, ...others] = all.filter((d) => d.doc.kind === 'Deployment');
     expect(others).toEqual([]);
     const spec = deployment!.doc.spec.template.spec;
-    expect(deployment!.doc.spec.replicas).toBe(1);
+    // two replicas, one leading (leader election: test/forwarder/leaseRbac.test.ts)
+    expect(deployment!.doc.spec.replicas).toBe(2);
     const [container] = spec.containers;
     expect(container.image).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-forwarder:[\w.-]+$/);
     const { env: containerEnv, secretRefs } = envOf(container);
@@ -166,7 +167,8 @@ describe('deployment files', () => {
 
   it('grants the forwarder exactly list/watch on events, pods and runs, and patch on runs only', async () => {
     const all = await docs('deploy/forwarder');
-    const roles = all.filter((d) => d.doc.kind === 'ClusterRole' || d.doc.kind === 'Role');
+    // The leader-election Role (leases, own namespace) is checked in test/forwarder/leaseRbac.test.ts.
+    const roles = all.filter((d) => d.doc.kind === 'ClusterRole');
     expect(roles).toHaveLength(1);
     const granted = new Set<string>();
     for (const rule of roles[0]!.doc.rules as Doc[]) {

@@ -15,8 +15,8 @@ import {
   type KubernetesObject,
   type ListPromise,
 } from '@kubernetes/client-node';
-import { startFakeKube, type FakeKube } from './server.js';
-import { coreEvent, eventV1, pipelineRun, pod, taskRun } from './fixtures.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
+import { coreEvent, eventV1, pipelineRun, pod, taskRun } from '../../devtools/fakeKube/fixtures.js';
 import { untilTrue } from '../helpers/until.js';
 
 let kube: FakeKube;

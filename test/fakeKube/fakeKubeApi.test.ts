@@ -17,8 +17,8 @@ import {
   setHeaderOptions,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { startFakeKube, type FakeKube } from './server.js';
-import { coreEvent, eventV1, pipelineRun, pod, repeat, taskRun } from './fixtures.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
+import { coreEvent, eventV1, pipelineRun, pod, repeat, taskRun } from '../../devtools/fakeKube/fixtures.js';
 
 let kube: FakeKube;
 beforeEach(async () => {

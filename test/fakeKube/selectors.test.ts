@@ -1,6 +1,6 @@
 /** Label and field selectors of the fake API server, table-driven over plain HTTP lists. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeKube, type FakeKube } from './server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 
 let kube: FakeKube;
 beforeAll(async () => {

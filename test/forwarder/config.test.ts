@@ -63,8 +63,17 @@ describe('loadForwarderConfig', () => {
     [['--store_event'], true],
     [['--store-events=false'], false],
     [['--store-events', '--annotate=false'], true],
+    [['-store_event'], true],
+    [['-store_event=true'], true],
+    [['-store_event=false'], false],
+    [['-store_event', '-annotate=false'], true],
   ])('accepts %j for storing (the Results watcher spells it --store_event)', (args, on) => {
     expect(loadForwarderConfig([...args, '--sink=http://x/'], {}).storeEvents).toBe(on);
+  });
+
+  it('reads Go-style one-dash long flags as the Results watcher writes them', () => {
+    const c = loadForwarderConfig(['-store_event', '-sink=http://x/', '-annotate=false', '-cluster-name', 'east'], {});
+    expect(c).toMatchObject({ storeEvents: true, sink: 'http://x/', annotate: false, clusterName: 'east' });
   });
 
   it('refuses to store without a sink, naming the flag and the variable', () => {
@@ -77,6 +86,7 @@ describe('loadForwarderConfig', () => {
     [['--sink=ftp://x/'], /--sink/],
     [['--namespaces=Not_A_Namespace'], /--namespaces/],
     [['--nope=1'], /Unknown option '--nope'/],
+    [['-nope'], /Unknown option/],
     [['--ce-overrides={"extensions":{"Bad-Name":"x"}}'], /--ce-overrides/],
     [['--ce-overrides={"extensions":{"id":"x"}}'], /core attribute/],
     [['--ce-overrides=not json'], /must be JSON/],

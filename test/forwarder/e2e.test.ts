@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder, type Forwarder } from '../../forwarder/start.js';
 import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
-import { coreEvent, eventV1, finish, pipelineRun, pod, repeat, taskRun } from '../fakeKube/fixtures.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
+import { coreEvent, eventV1, finish, pipelineRun, pod, repeat, taskRun } from '../../devtools/fakeKube/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventLists, forwarderConfig, results } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';

@@ -2,8 +2,8 @@
 import { loadForwarderConfig, type ForwarderConfig } from '../../forwarder/config.js';
 import type { StoredEvent } from '../../shared/event.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
-import type { FakeKube } from '../fakeKube/server.js';
-import { eventV1, pod, repeat, taskRun } from '../fakeKube/fixtures.js';
+import type { FakeKube } from '../../devtools/fakeKube/server.js';
+import { eventV1, pod, repeat, taskRun } from '../../devtools/fakeKube/fixtures.js';
 import { until } from '../helpers/until.js';
 
 export function forwarderConfig(sink: string, over: Partial<ForwarderConfig> = {}): ForwarderConfig {

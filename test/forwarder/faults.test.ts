@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder, type Forwarder } from '../../forwarder/start.js';
 import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';

@@ -18,7 +18,7 @@ import { migrate } from '../../shared/db/migrate.js';
 import { createPool } from '../../shared/db/pool.js';
 import { buildFunctions } from '../../functions/runtime.js';
 import { listen, routeAll } from '../../functions/server.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { closeServer, INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { emitEvents, expectAllStoredOnce, forwarderConfig, standaloneRun, storedEvents, type Created } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';

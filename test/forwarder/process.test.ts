@@ -4,13 +4,13 @@
  * SIGTERM sends what is buffered before the process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder } from '../../forwarder/start.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { INGEST_TOKEN } from '../helpers/server.js';
 import { emitEvents, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';
@@ -67,9 +67,49 @@ async function spawnForwarder(env: Record<string, string>, args: string[] = []):
   return { proc, port, logs, exit };
 }
 
+/** A process start takes many seconds on busy shared cores. */
+const SPAWN_TIMEOUT = 180_000;
+
 const ops = (c: Child, p: string) => fetch(`http://127.0.0.1:${c.port}${p}`);
 
+/** Runs forwarder/main.ts to its exit with only the given environment (plus PATH and an empty HOME). */
+async function runToExit(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'forwarder/main.ts', '--port=0', ...args], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}
+
 describe('the forwarder process', () => {
+  it('says in one line that there is no Kubernetes configuration and exits, rather than retrying localhost:8080 for ever', async () => {
+    // HOME is an empty directory: no ~/.kube/config, no KUBECONFIG, not in a pod.
+    const r = await runToExit({ STORE_EVENTS: 'true', K_SINK: sink.url });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^no Kubernetes configuration: .*\.kube\/config does not exist$/)]);
+    expect(r.stdout + r.stderr).not.toMatch(/skipTLSVerify|localhost:8080/);
+  }, SPAWN_TIMEOUT);
+
+  it('refuses a plain-HTTP cluster without insecure-skip-tls-verify in one line', async () => {
+    const file = path.join(dir, 'plain-http');
+    await writeFile(file, (await readFile(kubeconfig, 'utf8')).replace(/\s*insecure-skip-tls-verify: true/, ''));
+    const r = await runToExit({ STORE_EVENTS: 'true', K_SINK: sink.url, KUBECONFIG: file });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/is plain HTTP .*insecure-skip-tls-verify: true$/)]);
+  }, SPAWN_TIMEOUT);
+
+  it('names a missing kubeconfig file in one line', async () => {
+    const r = await runToExit({ STORE_EVENTS: 'true', K_SINK: sink.url, KUBECONFIG: path.join(dir, 'nope') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([`the kubeconfig ${path.join(dir, 'nope')} (--kubeconfig/KUBECONFIG) does not exist`]);
+  }, SPAWN_TIMEOUT);
+
   it('stores nothing by default, says so in its log, and stays healthy and ready', async () => {
     const before = kube.requests.length;
     const child = await spawnForwarder({ KUBECONFIG: kubeconfig });

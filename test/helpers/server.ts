@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { loadConfig } from '../../shared/config.js';
 import { buildFunctions, type Functions } from '../../functions/runtime.js';
-import { listen, routeAll } from '../../functions/server.js';
+import { listen, routeAll, serverLimits } from '../../functions/server.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
@@ -12,6 +12,7 @@ export interface TestServer {
   url: string;
   db: TestDb;
   fns: Functions;
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -19,11 +20,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const db = await createTestDb();
   const config = loadConfig({ DATABASE_URL: db.url, INGEST_TOKEN, QUERY_TOKEN, ...env });
   const fns = await buildFunctions(config, db.pool);
-  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, 0);
+  const { server, url } = await listen(routeAll(fns), config.MAX_BODY_BYTES, 0, '127.0.0.1', serverLimits(config, fns.gate));
   return {
     url,
     db,
     fns,
+    server,
     async close() {
       await closeServer(server);
       await db.drop();

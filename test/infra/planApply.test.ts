@@ -45,8 +45,10 @@ describe('infra plan / apply / destroy', () => {
     );
     const latest = (await loadMigrations()).at(-1)!.version;
     expect(plan.some((l) => l.startsWith(`+ schema version 0 → ${latest} (migrations 000001.sql`))).toBe(true);
-    expect(plan.every((l) => l.startsWith('+ '))).toBe(true);
-    expect(formatPlan(await planChanges(config))).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
+    // Adds only, but for what a new database gives every role (PUBLIC) by default.
+    expect(plan.filter((l) => !l.startsWith('+ '))).toEqual(expect.arrayContaining([`- revoke CONNECT, TEMPORARY on database ${database} from PUBLIC`]));
+    expect(plan.filter((l) => !l.startsWith('+ ')).every((l) => /^- revoke .* from PUBLIC/.test(l))).toBe(true);
+    expect(formatPlan(await planChanges(config))).toMatch(/Plan: \d+ to add, 0 to change, \d+ to destroy\./);
     expect(await roleNames(config.roles.admin.name.replace(/_admin$/, ''))).toEqual([]);
     expect(await databaseExists(database)).toBe(false);
   });
@@ -116,7 +118,11 @@ describe('infra plan / apply / destroy', () => {
     const base = infraEnv();
     const operator = `${base.INFRA_ROLE_PREFIX}_operator`;
     const password = 'operator-password-0123456789';
-    await asSuperuser((c) => c.query(`create role ${operator} login createrole createdb password '${password}'`));
+    await asSuperuser(async (c) => {
+      await c.query(`create role ${operator} login createrole createdb password '${password}'`);
+      // What the admin login has on a managed service (Cloud SQL: through cloudsqlsuperuser), once PUBLIC may not connect.
+      await c.query(`grant connect on database postgres to ${operator}`);
+    });
     try {
       const url = new URL(base.ADMIN_DATABASE_URL!);
       url.username = operator;
@@ -134,7 +140,10 @@ describe('infra plan / apply / destroy', () => {
       await destroyAll(config);
       expect(await databaseExists(config.database)).toBe(false);
     } finally {
-      await asSuperuser((c) => c.query(`drop role if exists ${operator}`));
+      await asSuperuser(async (c) => {
+        await c.query(`revoke connect on database postgres from ${operator}`);
+        await c.query(`drop role if exists ${operator}`);
+      });
     }
   });
 

@@ -10,7 +10,7 @@ import { callerOf } from '../../shared/http/caller.js';
 import { impersonationChecks } from '../../functions/query/kubeAuth.js';
 import { startTestServer, QUERY_TOKEN, type TestServer } from '../helpers/server.js';
 import { API, seedPipelineRuns } from '../helpers/ce.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 
 const GROUP = 'results.tekton.dev';
 const PROXY = 'proxy-token-reads-everything-and-impersonates';

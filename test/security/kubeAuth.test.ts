@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KubeAuthorizer } from '../../functions/query/kubeAuth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { API, seedPipelineRuns, type Run } from '../helpers/ce.js';
-import { startFakeKube, type FakeKube } from '../fakeKube/server.js';
+import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 
 const GROUP = 'results.tekton.dev';
 const ALICE = 'alice-token-reads-team-a'; // get/list results and records in team-a

@@ -46,6 +46,6 @@ describe('loadKubeConfig, the one Kubernetes client configuration factory', () =
   });
 
   it('fails with a clear error for a kubeconfig that does not exist', () => {
-    expect(() => loadKubeConfig({ kubeconfig: path.join(dir, 'missing') }, {})).toThrow(/ENOENT|no such file/);
+    expect(() => loadKubeConfig({ kubeconfig: path.join(dir, 'missing') }, {})).toThrow(/the kubeconfig .*missing \(--kubeconfig\/KUBECONFIG\) does not exist/);
   });
 });

@@ -3,7 +3,7 @@
  * A real API server keeps one Event and shows it as core/v1 and as events.k8s.io/v1; so does
  * this one: events are stored in events.k8s.io/v1 form and converted for the core view.
  */
-export type Resource = 'pods' | 'events' | 'coreevents' | 'taskruns' | 'pipelineruns';
+export type Resource = 'pods' | 'events' | 'coreevents' | 'taskruns' | 'pipelineruns' | 'leases';
 
 export interface ResourceInfo {
   /** '' for the core group */
@@ -14,7 +14,7 @@ export interface ResourceInfo {
   listKind: string;
   apiVersion: string;
   /** where objects are kept: both Event views share one store */
-  storage: 'pods' | 'events' | 'taskruns' | 'pipelineruns';
+  storage: 'pods' | 'events' | 'taskruns' | 'pipelineruns' | 'leases';
   /**
    * Field selector labels the real API server accepts for this resource, each with the path it
    * reads in the served object (others are refused with 400 "field label not supported").
@@ -41,6 +41,7 @@ export const RESOURCES: Record<Resource, ResourceInfo> = {
   events: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', apiVersion: 'events.k8s.io/v1', storage: 'events', fieldLabels: EVENT_FIELDS },
   taskruns: { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun', listKind: 'TaskRunList', apiVersion: 'tekton.dev/v1', storage: 'taskruns', fieldLabels: META },
   pipelineruns: { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun', listKind: 'PipelineRunList', apiVersion: 'tekton.dev/v1', storage: 'pipelineruns', fieldLabels: META },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', listKind: 'LeaseList', apiVersion: 'coordination.k8s.io/v1', storage: 'leases', fieldLabels: META },
 };
 
 export interface ParsedPath {

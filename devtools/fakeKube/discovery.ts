@@ -1,7 +1,7 @@
 /** Discovery documents (/version, /api, /apis, /api/v1, /apis/{group}/v1) for the served resources. */
 import { RESOURCES } from './resources.js';
 
-const GROUPS = ['events.k8s.io', 'tekton.dev', 'authentication.k8s.io', 'authorization.k8s.io'];
+const GROUPS = ['events.k8s.io', 'tekton.dev', 'coordination.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io'];
 const PATCHABLE_KINDS = new Set(['Pod', 'TaskRun', 'PipelineRun']);
 
 /** The discovery document at `p`, or undefined when `p` is not a discovery path. */
@@ -17,7 +17,7 @@ export function discovery(p: string): unknown {
   const group = m[1] ?? '';
   const resources = Object.values(RESOURCES)
     .filter((i) => i.group === group)
-    .map((i) => ({ name: i.plural, singularName: i.kind.toLowerCase(), namespaced: true, kind: i.kind, verbs: PATCHABLE_KINDS.has(i.kind) ? ['get', 'list', 'patch', 'watch'] : ['get', 'list', 'watch'] }));
+    .map((i) => ({ name: i.plural, singularName: i.kind.toLowerCase(), namespaced: true, kind: i.kind, verbs: i.kind === 'Lease' ? ['create', 'get', 'list', 'update', 'watch'] : PATCHABLE_KINDS.has(i.kind) ? ['get', 'list', 'patch', 'watch'] : ['get', 'list', 'watch'] }));
   if (group === 'authentication.k8s.io') resources.push({ name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] });
   if (group === 'authorization.k8s.io') resources.push({ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] });
   if (group !== '' && !GROUPS.includes(group)) return undefined;

@@ -1,5 +1,6 @@
 /**
- * A small, faithful Kubernetes API server for tests, in-process on 127.0.0.1 (plain HTTP).
+ * A small, faithful Kubernetes API server for tests and for `npm run demo`, in-process on
+ * 127.0.0.1 (plain HTTP).
  * The real @kubernetes/client-node 1.4 informer and typed clients run against it unmodified:
  *   - one global resourceVersion over all resources (store.ts); lists carry it in their
  *     metadata, honour limit/continue, and come in etcd key order (list.ts);
@@ -19,9 +20,12 @@
  *     Patch (RFC 6902), 415 for other patch types; a patch that changes nothing writes nothing;
  *     a metadata.resourceVersion in the patch is a precondition (409 Conflict); the run kinds
  *     have a status subresource, so a patch of the main resource leaves `status` alone;
- *   - TokenReview and SubjectAccessReview from addUser()/allow() (reviews.ts).
+ *   - TokenReview and SubjectAccessReview from addUser()/allow() (reviews.ts);
+ *   - Leases (coordination.k8s.io/v1), what leader election needs: GET, POST to create (409
+ *     AlreadyExists when one exists), PUT to update with `metadata.resourceVersion` as the
+ *     optimistic-concurrency precondition (409 Conflict when another write came first).
  * Not modelled: authentication of requests (any or no bearer token is accepted), create/delete
- * through HTTP, server-side apply and strategic merge patch (415), reading an older
+ * through HTTP of anything but Leases, server-side apply and strategic merge patch (415), reading an older
  * resourceVersion than the latest with resourceVersionMatch=Exact (served the latest).
  *
  * For client-node callers:
@@ -96,6 +100,8 @@ const PATCHABLE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
 /** Resources with a status subresource: a write to the main resource keeps the stored status. */
 const STATUS_SUBRESOURCE = new Set<Resource>(['taskruns', 'pipelineruns', 'pods']);
 const PATCH_TYPES = 'application/json-patch+json, application/merge-patch+json';
+/** Resources created (POST) and replaced (PUT) through HTTP. */
+const WRITABLE = new Set<Resource>(['leases']);
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -158,6 +164,32 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     sendJson(res, 200, view(resource, store.put(RESOURCES[resource].storage, toStored(resource, patched), 'MODIFIED')));
   }
 
+  function createObject(res: ServerResponse, resource: Resource, namespace: string, body: unknown): void {
+    const o = body as Obj | undefined;
+    const name = o?.metadata?.['name'];
+    if (typeof name !== 'string' || name === '') return sendStatus(res, 422, `${RESOURCES[resource].kind} "" is invalid: metadata.name: Required value: name is required`, undefined, 'Invalid');
+    if (o!.metadata['namespace'] !== undefined && o!.metadata['namespace'] !== namespace) return sendStatus(res, 400, 'the namespace of the provided object does not match the namespace sent on the request');
+    if (store.get(RESOURCES[resource].storage, namespace, name)) {
+      return sendStatus(res, 409, `${qualified(resource)} "${name}" already exists`, { name, group: RESOURCES[resource].group, kind: RESOURCES[resource].plural }, 'AlreadyExists');
+    }
+    const { resourceVersion: _rv, uid: _uid, ...meta } = o!.metadata;
+    sendJson(res, 201, view(resource, store.put(RESOURCES[resource].storage, toStored(resource, { ...o!, metadata: { ...meta, namespace } }), 'ADDED')));
+  }
+
+  /** PUT: the whole object replaced; a resourceVersion in it must be the current one (optimistic concurrency). */
+  function replaceObject(res: ServerResponse, resource: Resource, current: Obj, body: unknown): void {
+    const o = body as Obj | undefined;
+    const name = String(current.metadata['name']);
+    if (typeof o?.metadata !== 'object' || o.metadata === null) return sendStatus(res, 400, 'the body of the request is not an object with metadata');
+    if (o.metadata['name'] !== name) return sendStatus(res, 400, 'the name of the object does not match the name on the URL');
+    const asked = o.metadata['resourceVersion'];
+    if (asked !== undefined && asked !== '' && asked !== current.metadata['resourceVersion']) {
+      return sendStatus(res, 409, `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: RESOURCES[resource].group, kind: RESOURCES[resource].plural });
+    }
+    const next: Obj = { ...o, metadata: { ...o.metadata, namespace: current.metadata['namespace'], uid: current.metadata['uid'], creationTimestamp: current.metadata['creationTimestamp'] } };
+    sendJson(res, 200, view(resource, store.put(RESOURCES[resource].storage, toStored(resource, next), 'MODIFIED')));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
@@ -194,6 +226,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (!route) return sendStatus(res, 404, 'the server could not find the requested resource');
     const { resource, namespace, name } = route;
     const info = RESOURCES[resource];
+    if (name === undefined && method === 'POST' && WRITABLE.has(resource) && namespace !== undefined) return createObject(res, resource, namespace, body);
     if (name === undefined) {
       if (method !== 'GET') return sendStatus(res, 405, `${method} is not supported on ${qualified(resource)} by this fake`);
       let visible;
@@ -211,6 +244,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (!current) return sendStatus(res, 404, `${qualified(resource)} "${name}" not found`, { name, group: info.group, kind: info.plural });
     if (method === 'GET') return sendJson(res, 200, view(resource, current));
     if (method === 'PATCH' && PATCHABLE.has(resource)) return patch(res, req, resource, current, body);
+    if (method === 'PUT' && WRITABLE.has(resource)) return replaceObject(res, resource, current, body);
     return sendStatus(res, 405, `${method} is not supported on ${qualified(resource)} by this fake`);
   }
 

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 
 export type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
-export type Storage = 'pods' | 'events' | 'taskruns' | 'pipelineruns';
+export type Storage = 'pods' | 'events' | 'taskruns' | 'pipelineruns' | 'leases';
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface Change {
@@ -40,7 +40,7 @@ export class Store {
   rv = 1000;
   /** A watch or continued list from a resourceVersion below this is too old (410 Gone). */
   oldestResumable = 0;
-  private readonly objects: Record<Storage, Map<string, Obj>> = { pods: new Map(), events: new Map(), taskruns: new Map(), pipelineruns: new Map() };
+  private readonly objects: Record<Storage, Map<string, Obj>> = { pods: new Map(), events: new Map(), taskruns: new Map(), pipelineruns: new Map(), leases: new Map() };
   private history: Change[] = [];
 
   /**
