@@ -204,6 +204,7 @@ const q = encodeURIComponent;
 /** The read calls measured; each is one line, `path` given the sample number. */
 export const CASES: { name: string; path: (i: number) => string }[] = [
   { name: '(a) PipelineRun timeline (5 TaskRuns, 100 Events, diagnosis)', path: (i) => `/v1/namespaces/${ns(somePr(i))}/pipelineruns/pr-${somePr(i)}/timeline` },
+  { name: '(b) /ui run page of the same PipelineRun (HTML)', path: (i) => `/ui/namespaces/${ns(somePr(i))}/pipelineruns/pr-${somePr(i)}` },
   { name: '(c) records page of 50, exists on a rare reason, all namespaces', path: () => `${API}/-/results/-/records?filter=${q(RARE_FILTER)}` },
   { name: '(d) records page of 50, exists on a common reason, one namespace', path: () => `${API}/ns-3/results/-/records?filter=${q(COMMON_FILTER)}` },
   { name: '    the same on a lifecycle reason every run has (not in the reason index)', path: () => `${API}/ns-3/results/-/records?filter=${q(LIFECYCLE_FILTER)}` },

@@ -1,6 +1,6 @@
 /**
  * Functions-framework entry point: one `http` function per target, so each deploys to Cloud
- * Functions or Knative on its own (`--target=ingest|query|healthz|cleanup|timeline|subscriptions|dispatch`). The framework has already
+ * Functions or Knative on its own (`--target=ingest|query|healthz|cleanup|timeline|ui|subscriptions|dispatch`). The framework has already
  * read the body (as `rawBody`); our own parser reads the CloudEvents, including batches, which
  * the framework does not parse.
  */
@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../shared/config.js';
 import { exitFatal } from '../shared/log.js';
 import { nodeListener } from '../shared/http/node.js';
 import type { Handler } from '../shared/http/core.js';
-import { buildCleanup, buildIngest, buildQuery, buildSubscriptions, buildTimeline, lazy, poolFor, type PoolRole } from './runtime.js';
+import { buildCleanup, buildIngest, buildQuery, buildSubscriptions, buildTimeline, buildUi, lazy, poolFor, type PoolRole } from './runtime.js';
 import { buildDispatch } from './dispatch/build.js';
 import { createHealthHandler } from './health.js';
 
@@ -36,6 +36,7 @@ export const query = nodeListener(withHealthz(lazy(async () => buildQuery(config
 export const healthz = nodeListener(health, config.MAX_BODY_BYTES);
 export const cleanup = nodeListener(withHealthz(lazy(async () => buildCleanup(config, poolOf('cleanup')))), config.MAX_BODY_BYTES);
 export const timeline = nodeListener(withHealthz(lazy(async () => buildTimeline(config, poolOf('query')))), config.MAX_BODY_BYTES);
+export const ui = nodeListener(withHealthz(lazy(async () => buildUi(config, poolOf('query')))), config.MAX_BODY_BYTES);
 export const subscriptions = nodeListener(withHealthz(lazy(async () => buildSubscriptions(config, poolOf('query')))), config.MAX_BODY_BYTES);
 /** Driven by a scheduler: POST /dispatch runs one bounded round (a long-running host runs functions/dispatch/main.ts instead). */
 export const dispatch = nodeListener(withHealthz(lazy(async () => buildDispatch(config, poolOf('dispatch')).handler)), config.MAX_BODY_BYTES);
@@ -47,3 +48,4 @@ ff.http('cleanup', cleanup);
 ff.http('timeline', timeline);
 ff.http('subscriptions', subscriptions);
 ff.http('dispatch', dispatch);
+ff.http('ui', ui);

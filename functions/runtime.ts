@@ -21,6 +21,7 @@ import { PageTokens } from './query/pageToken.js';
 import { createHealthHandler } from './health.js';
 import { createCleanupHandler } from './cleanup/handler.js';
 import { createTimelineHandler } from './timeline/handler.js';
+import { createUiHandler } from './ui/handler.js';
 import { gateFor } from './gate.js';
 import type { Gate } from '../shared/http/node.js';
 import { outboxSink } from '../shared/webhooks/outboxSink.js';
@@ -44,6 +45,7 @@ export interface Functions {
   dispatch: Handler;
   /** Runs deliveries continuously when started (`npm start`); `dispatch` drives it per request. */
   dispatcher: Dispatcher;
+  ui: Handler;
 }
 
 /**
@@ -150,6 +152,11 @@ function dispatchParts(config: Config, pool: pg.Pool): { dispatch: Handler; disp
   return { dispatch: handler, dispatcher };
 }
 
+/** The pages for people (`/ui`): the same authorisation as the query API. */
+export async function buildUi(config: Config, pool: pg.Pool): Promise<Handler> {
+  return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool) });
+}
+
 /** `pools`: one pool for everything (tests), or one per role (the default). */
 export async function buildFunctions(config: Config = loadConfig(), pools: Pools | pg.Pool = poolsFor(config)): Promise<Functions> {
   const p: Pools = 'ingest' in pools ? pools : { ingest: pools, query: pools, cleanup: pools, ready: pools, dispatch: pools };
@@ -166,6 +173,7 @@ export async function buildFunctions(config: Config = loadConfig(), pools: Pools
     subscriptions: await buildSubscriptions(config, p.query),
     // Deliveries fan out across subscriptions, changes and Results: the admin role's grants.
     ...dispatchParts(config, p.dispatch),
+    ui: await buildUi(config, p.query),
   };
 }
 

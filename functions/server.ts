@@ -1,7 +1,7 @@
 /**
  * One HTTP server for every function, as `npm start` and the tests run them: `POST /ingest`,
  * the query API under `/apis/…`, `/healthz` and `/readyz`, `POST /cleanup`, the run timelines
- * under `/v1/…/timeline`, and the webhooks: `/v1/subscriptions…` and `/dispatch…`.
+ * under `/v1/…/timeline`, the pages under `/ui`, and the webhooks: `/v1/subscriptions…` and `/dispatch…`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,21 +12,24 @@ import { answerClientError } from '../shared/http/clientError.js';
 import { withProblems } from '../shared/http/core.js';
 import { API_PREFIX } from './query/routes.js';
 import { isTimelinePath } from './timeline/routes.js';
+import { isUiPath } from './ui/routes.js';
 import type { Functions } from './runtime.js';
 import type { Gate } from '../shared/http/node.js';
 import type { Config } from '../shared/config.js';
 import { SUBSCRIPTIONS_PREFIX } from './subscriptions/routes.js';
 import { DISPATCH_PATH } from './dispatch/handler.js';
 
+/** The timeline, the pages and the webhooks are optional, so a caller that serves only the Results API can leave them out. */
 export function routeAll(
-  fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup' | 'timeline'> & Partial<Pick<Functions, 'subscriptions' | 'dispatch'>>,
+  fns: Pick<Functions, 'ingest' | 'query' | 'health' | 'cleanup'> & Partial<Pick<Functions, 'timeline' | 'ui' | 'subscriptions' | 'dispatch'>>,
 ): Handler {
   return withProblems(async (req) => {
     if (req.path === '/ingest' || req.path === '/ingest/') return fns.ingest(req);
     if (req.path.startsWith(API_PREFIX)) return fns.query(req);
     if (req.path === '/healthz' || req.path === '/readyz') return fns.health(req);
     if (req.path === '/cleanup') return fns.cleanup(req);
-    if (isTimelinePath(req.path)) return fns.timeline(req);
+    if (fns.timeline && isTimelinePath(req.path)) return fns.timeline(req);
+    if (fns.ui && isUiPath(req.path)) return fns.ui(req);
     if (fns.subscriptions && (req.path === SUBSCRIPTIONS_PREFIX || req.path.startsWith(`${SUBSCRIPTIONS_PREFIX}/`))) return fns.subscriptions(req);
     if (fns.dispatch && (req.path === DISPATCH_PATH || req.path.startsWith(`${DISPATCH_PATH}/`))) return fns.dispatch(req);
     throw new HttpError(404, `no such path: ${req.path}`);

@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     `  ingest       POST ${url}/ingest        token: ${shown(tokens.source.ingest, tokens.ingest, config.INGEST_TOKEN_FILE ? 'from INGEST_TOKEN_FILE' : 'your INGEST_TOKEN')}`,
     `  query API    ${api}        token: ${shown(tokens.source.query, tokens.query, queryYours)}`,
     `  health       ${url}/healthz (alive), ${url}/readyz (the database answers)`,
+    `  pages        ${url}/ui        (sign in with the query token)`,
     cluster
       ? `  forwarder    watching ${cluster.server} (the current kubeconfig context), storing its Tekton Events; ${mode.annotate ? 'annotating its runs' : 'runs are not annotated (--annotate to)'}`
       : demo

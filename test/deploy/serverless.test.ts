@@ -87,7 +87,7 @@ describe('serverless.yml in Serverless Framework v3', () => {
 
   it('compiles one Node.js 20 Cloud Function per target, capped in instances', async () => {
     const fns = await template();
-    expect(fns.map((f) => f.name).sort()).toEqual(['cleanup', 'dispatch', 'healthz', 'ingest', 'query', 'subscriptions', 'timeline'].map((n) => `tekton-events-prod-${n}`));
+    expect(fns.map((f) => f.name).sort()).toEqual(['cleanup', 'dispatch', 'healthz', 'ingest', 'query', 'subscriptions', 'timeline', 'ui'].map((n) => `tekton-events-prod-${n}`));
     for (const f of fns) {
       expect(f.properties.runtime, f.name).toBe('nodejs20');
       expect(f.properties.maxInstances, f.name).toBeGreaterThan(0);
