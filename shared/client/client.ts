@@ -5,9 +5,22 @@
  * answer at all (`unreachable`, `timeout`).
  */
 import { ApiError } from './apiError.js';
-import type { EventList, ListOptions, RecordPage, Result, ResultPage, ResultRecord, RunKind, Timeline } from './types.js';
+import type {
+  CreatedSubscription,
+  EventList,
+  ListOptions,
+  NewSubscription,
+  RecordPage,
+  Result,
+  ResultPage,
+  ResultRecord,
+  RunKind,
+  SubscriptionPage,
+  Timeline,
+} from './types.js';
 
 export const RESULTS_PREFIX = '/apis/results.tekton.dev/v1alpha2/parents';
+const SUBSCRIPTIONS_PATH = '/v1/subscriptions';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. http://127.0.0.1:8080 (a path prefix is kept). */
@@ -84,18 +97,38 @@ export class EventsClient {
     return this.get(`/v1/results/${seg(namespace)}/${seg(result)}/timeline`, { max_events: opts.maxEvents?.toString() });
   }
 
+  /**
+   * Creates a webhook subscription. The server first runs the CloudEvents webhook handshake
+   * against `url`; a refusal is an ApiError `invalid_argument` carrying the server's reason.
+   * Fields left undefined are not sent (the server's defaults apply).
+   */
+  createSubscription(sub: NewSubscription): Promise<CreatedSubscription> {
+    const body = Object.fromEntries(Object.entries(sub).filter(([, v]) => v !== undefined));
+    return this.request('POST', SUBSCRIPTIONS_PATH, {}, body) as Promise<CreatedSubscription>;
+  }
+
+  /** One page of the subscriptions the token may see. */
+  listSubscriptions(opts: { pageSize?: number | undefined; pageToken?: string | undefined } = {}): Promise<SubscriptionPage> {
+    return this.get(SUBSCRIPTIONS_PATH, { page_size: opts.pageSize?.toString(), page_token: opts.pageToken });
+  }
+
+  deleteSubscription(id: string): Promise<void> {
+    return this.request('DELETE', `${SUBSCRIPTIONS_PATH}/${seg(id)}`).then(() => undefined);
+  }
+
   private async get<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
     return (await this.request('GET', path, query)) as T;
   }
 
-  private async request(method: string, path: string, query: Record<string, string | undefined> = {}): Promise<unknown> {
+  private async request(method: string, path: string, query: Record<string, string | undefined> = {}, json?: unknown): Promise<unknown> {
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (json !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(url, { method, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}), signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {

@@ -58,3 +58,39 @@ export interface RecordPage {
   records: ResultRecord[];
   next_page_token?: string;
 }
+
+/** What a webhook subscription pushes: stored Events, run-finished statuses, or both. */
+export type ChangeKind = 'event' | 'run';
+
+/** A webhook subscription as the API answers it (docs/webhooks.md). */
+export interface Subscription {
+  id: string;
+  url: string;
+  filter: string;
+  /** null: every namespace */
+  namespaces: string[] | null;
+  kinds: ChangeKind[];
+  enabled: boolean;
+  disabled_reason: string | null;
+  create_time: string;
+  update_time: string;
+}
+
+/** The create call's answer: the only one that ever carries the signing secret. */
+export interface CreatedSubscription extends Subscription {
+  secret: string;
+}
+
+export interface NewSubscription {
+  url: string;
+  filter?: string | undefined;
+  namespaces?: string[] | undefined;
+  kinds?: ChangeKind[] | undefined;
+  /** Standard Webhooks form `whsec_…`; the server generates one when omitted. */
+  secret?: string | undefined;
+}
+
+export interface SubscriptionPage {
+  subscriptions: Subscription[];
+  next_page_token?: string;
+}
