@@ -5,6 +5,7 @@
  *   tkn-events pipelinerun NAME -n NS     the diagnosis headline and the timeline
  *   tkn-events taskrun NAME -n NS
  *   tkn-events list -n NS [--status failed] [--filter CEL]
+ *   tkn-events subscription create|list|delete   webhook subscriptions (alias sub)
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -13,6 +14,7 @@ import { EXIT, failureOf } from './exit.js';
 import { renderResults } from './listView.js';
 import { FORMATS, serialize, styleFor, type Format } from './output.js';
 import { resolveSettings, UsageError, type Settings } from './settings.js';
+import { addSubscriptionCommands } from './subscriptionCommands.js';
 import { renderTimeline } from './timelineView.js';
 
 interface Io {
@@ -53,12 +55,17 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 type Runner = (fn: (s: Settings, o: GlobalOpts, ...rest: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
 function program(io: Io, run: Runner): Command {
+  // every -n in order: one namespace for most commands, several for `subscription create`
+  const namespacesSeen: string[] = [];
   const p = new Command('tkn-events')
     .description('Why did my Tekton run fail? The stored Kubernetes Events of PipelineRuns and TaskRuns, with a diagnosis.')
     .version(VERSION, '--version', 'print the version')
     .option('--server <url>', 'API server (env TKN_EVENTS_SERVER; default http://127.0.0.1:8080)')
     .option('--token <token>', 'query token (env TKN_EVENTS_TOKEN)')
-    .option('-n, --namespace <namespace>', 'namespace (env TKN_EVENTS_NAMESPACE; default: the kubeconfig context\'s, else "default")')
+    .option('-n, --namespace <namespace>', 'namespace (env TKN_EVENTS_NAMESPACE; default: the kubeconfig context\'s, else "default")', (v: string) => {
+      namespacesSeen.push(v);
+      return v;
+    })
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('table'))
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR works too)')
     .showHelpAfterError('(run with --help for usage)')
@@ -113,6 +120,7 @@ function program(io: Io, run: Runner): Command {
         io.stdout.write(renderResults(page.results, styleFor(io.stdout, io.env, o.color), opts.allNamespaces === true) + '\n');
       }),
     );
+  addSubscriptionCommands(p, io, run, () => namespacesSeen);
   return p;
 }
 
