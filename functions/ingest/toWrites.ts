@@ -7,17 +7,13 @@ import {
   RUN_TYPE,
   EventDataSchema,
   RunStatusDataSchema,
-  eventKey,
-  firstSeen,
-  lastSeen,
   resourceVersionNumber,
-  seriesCount,
   type PipelineRunRef,
   type RunRef,
 } from '../../shared/event.js';
 import { NAMESPACE_RE, eventListRecordId } from '../../shared/names.js';
 import { fastEventData } from '../../shared/eventCheck.js';
-import type { ListKey, Write } from '../../shared/store/types.js';
+import { eventWrite, type ListKey, type Write } from '../../shared/store/types.js';
 import type { EventProblem, ParsedCloudEvent } from './parse.js';
 
 const SUBJECT_RE = /^namespaces\/([^/]+)\/(taskruns|pipelineruns)\/([^/]+)$/;
@@ -128,19 +124,7 @@ export function toWrite(ce: ParsedCloudEvent, pointer: string): Write | EventPro
     const { event, run, pipelineRun } = parsed.data;
     const parent = parentOf(ce, run, [['data.event.metadata.namespace', event.metadata.namespace], ['data.event.regarding.namespace', event.regarding.namespace]], pointer);
     if (typeof parent !== 'string') return [parent];
-    return {
-      kind: 'event',
-      list: listKey(parent, run, pipelineRun),
-      ceId: ce.id,
-      key: eventKey(event),
-      seriesCount: seriesCount(event),
-      lastSeen: lastSeen(event),
-      resourceVersion: resourceVersionNumber(event.metadata.resourceVersion),
-      firstSeen: firstSeen(event),
-      reason: event.reason,
-      type: event.type ?? null,
-      event,
-    };
+    return eventWrite(listKey(parent, run, pipelineRun), ce.id, event);
   }
   if (ce.type === RUN_TYPE) {
     const parsed = RunStatusDataSchema.safeParse(ce.data);

@@ -3,7 +3,7 @@
  * reduced to the keys the store upserts by; and what the store reports back as changed.
  */
 import type pg from 'pg';
-import type { RunStatus, StoredEvent } from '../event.js';
+import { eventKey, firstSeen, lastSeen, resourceVersionNumber, seriesCount, type RunStatus, type StoredEvent } from '../event.js';
 
 /** Where a run's EventList lives: its result (the PipelineRun, or a standalone TaskRun) and record. */
 export interface ListKey {
@@ -46,6 +46,23 @@ export interface StatusWrite {
 }
 
 export type Write = EventWrite | StatusWrite;
+
+/** The write of one validated Event into `list`: the keys the store upserts and orders it by. */
+export function eventWrite(list: ListKey, ceId: string, event: StoredEvent): EventWrite {
+  return {
+    kind: 'event',
+    list,
+    ceId,
+    key: eventKey(event),
+    seriesCount: seriesCount(event),
+    lastSeen: lastSeen(event),
+    resourceVersion: resourceVersionNumber(event.metadata.resourceVersion),
+    firstSeen: firstSeen(event),
+    reason: event.reason,
+    type: event.type ?? null,
+    event,
+  };
+}
 
 export function listKeyString(k: ListKey): string {
   return `${k.parent}\u0000${k.resultUid}\u0000${k.recordId}`;

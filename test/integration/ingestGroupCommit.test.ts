@@ -10,9 +10,8 @@ import { until } from '../helpers/until.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
 import { classifyPgError, WriteConflict } from '../../shared/db/errors.js';
 import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
-import { eventKey, firstSeen, lastSeen, resourceVersionNumber, seriesCount } from '../../shared/event.js';
 import { eventListRecordId } from '../../shared/names.js';
-import type { ChangeSink, EventWrite, StoredChange } from '../../shared/store/types.js';
+import { eventWrite, type ChangeSink, type EventWrite, type StoredChange } from '../../shared/store/types.js';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -24,19 +23,8 @@ afterAll(async () => {
 
 function write(run: Run, over: Parameters<typeof storedEvent>[0] = {}): EventWrite {
   const event = storedEvent({ taskName: run.name, ...over });
-  return {
-    kind: 'event',
-    list: { parent: 'ci', resultUid: run.uid, resultRunKind: 'TaskRun', resultRunName: run.name, recordId: eventListRecordId(run.uid, run.uid), runKind: 'TaskRun', runName: run.name, runUid: run.uid },
-    ceId: `${event.metadata.uid}/${event.metadata.resourceVersion}`,
-    key: eventKey(event),
-    seriesCount: seriesCount(event),
-    lastSeen: lastSeen(event),
-    resourceVersion: resourceVersionNumber(event.metadata.resourceVersion),
-    firstSeen: firstSeen(event),
-    reason: event.reason,
-    type: event.type ?? null,
-    event,
-  };
+  const list = { parent: 'ci', resultUid: run.uid, resultRunKind: 'TaskRun' as const, resultRunName: run.name, recordId: eventListRecordId(run.uid, run.uid), runKind: 'TaskRun' as const, runName: run.name, runUid: run.uid };
+  return eventWrite(list, `${event.metadata.uid}/${event.metadata.resourceVersion}`, event);
 }
 
 /** A write that got past validation but that Postgres refuses (there is no year 0). */
