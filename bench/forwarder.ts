@@ -151,7 +151,7 @@ async function freshness(stack: Stack, kube: FakeKube): Promise<number[]> {
   const poller = (async () => {
     let since = new Date(Date.now() - 60_000).toISOString();
     while (polling) {
-      const filter = encodeURIComponent(`update_time > timestamp("${since}")`);
+      const filter = encodeURIComponent(`data_type == "results.tekton.dev/v1.EventList" && update_time > timestamp("${since}")`);
       const res = await fetch(`${stack.url}/apis/results.tekton.dev/v1alpha2/parents/${NS}/results/-/records?page_size=10000&order_by=update_time%20asc&filter=${filter}`, {
         headers: { authorization: `Bearer ${QUERY}` },
       });

@@ -22,6 +22,7 @@ import { applyFields, parseFields, type FieldMask } from './fieldMask.js';
 import { namespacesOf, type Authorizer, type Resource, type Verb } from './access.js';
 import { type PageTokens } from './pageToken.js';
 import { compileFilter } from '../../shared/filter/sql.js';
+import { compileRecordFilters } from '../../shared/filter/recordFilters.js';
 import { renderRecord, renderResult, renderRunRecord } from './render.js';
 import { getRunRecord } from '../../shared/store/queryRunRecords.js';
 import { recordsSummary } from './summary.js';
@@ -92,7 +93,9 @@ export function createQueryHandler(deps: QueryDeps): Handler {
     if (route.op === 'listRecords' && params.order.column.startsWith('summary.')) {
       throw new HttpError(400, `order_by ${params.order.column} orders results; records order by create_time or update_time`);
     }
-    const filter = compileFilter(params.filter, route.op === 'listResults' ? 'results' : 'records');
+    // Results are one kind; a records list holds EventLists and run records, filtered each its own way.
+    const filter = route.op === 'listResults' ? compileFilter(params.filter, 'results') : undefined;
+    const recordFilters = route.op === 'listRecords' ? compileRecordFilters(params.filter) : undefined;
     const result = route.op === 'listRecords' ? route.result : '';
     const scope = [route.op, route.parent, result, params.filter, params.order.column, params.order.direction].join('\n');
     const opts: ListOptions = {
@@ -113,7 +116,7 @@ export function createQueryHandler(deps: QueryDeps): Handler {
     if (route.result !== '-' && route.parent !== '-' && !(await getResult(db, route.parent, route.result))) {
       throw new HttpError(404, `result ${route.parent}/results/${route.result} not found`);
     }
-    return recordsPage({ db, pool, signal, mask, maxPageBytes: limits.maxPageBytes, scope: { resultName: route.result === '-' ? null : route.result }, opts, token });
+    return recordsPage({ db, pool, signal, mask, maxPageBytes: limits.maxPageBytes, scope: { resultName: route.result === '-' ? null : route.result }, opts, filters: recordFilters!, token });
   }
 
   async function run(route: Route, req: Parameters<Handler>[0], scopeNs: string[] | null, mask: FieldMask | undefined): Promise<CoreResponse> {

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { HttpError } from '../../shared/http/problem.js';
 import type { Cursor } from '../../shared/store/listing.js';
 
-const Payload = z.object({ v: z.literal(1), q: z.string(), s: z.string().max(64), i: z.uuid() });
+/** `k`: in a records list, whether the last record was a row's EventList (`e`) or run record (`r`). */
+const Payload = z.object({ v: z.literal(1), q: z.string(), s: z.string().max(64), i: z.uuid(), k: z.enum(['e', 'r']).optional() });
+const KIND_CODE = { eventList: 'e', run: 'r' } as const;
 
 function queryHash(scope: string): string {
   return createHash('sha256').update(scope).digest('base64url').slice(0, 22);
@@ -22,7 +24,8 @@ export class PageTokens {
 
   /** `scope` names the query: every parameter but page_size and page_token. */
   encode(scope: string, cursor: Cursor): string {
-    const payload = Buffer.from(JSON.stringify({ v: 1, q: queryHash(scope), s: cursor.sortValue, i: cursor.id })).toString('base64url');
+    const k = cursor.kind ? KIND_CODE[cursor.kind] : undefined;
+    const payload = Buffer.from(JSON.stringify({ v: 1, q: queryHash(scope), s: cursor.sortValue, i: cursor.id, ...(k ? { k } : {}) })).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
 
@@ -43,6 +46,8 @@ export class PageTokens {
     if (parsed.q !== queryHash(scope)) {
       throw new HttpError(400, 'invalid page_token: it was made for a different parent, result, filter or order_by');
     }
-    return { sortValue: parsed.s, id: parsed.i };
+    const cursor: Cursor = { sortValue: parsed.s, id: parsed.i };
+    if (parsed.k) cursor.kind = parsed.k === 'e' ? 'eventList' : 'run';
+    return cursor;
   }
 }

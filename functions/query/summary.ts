@@ -1,11 +1,12 @@
 /**
  * `GET …/results/{result}/records/summary`: the parameters of Results' GetRecordListSummary
- * (`summary`, `group_by`, `order_by`, `filter`), checked, then one aggregate query.
+ * (`summary`, `group_by`, `order_by`, `filter`), checked, then one aggregate query. As in
+ * Results, it counts run records: `filter` reads a run record's fields (shared/filter/runFields.ts).
  */
 import type pg from 'pg';
 import { HttpError } from '../../shared/http/problem.js';
 import { AGGREGATES, groupExpression, summarizeRecords } from '../../shared/store/recordSummary.js';
-import { compileFilter } from '../../shared/filter/sql.js';
+import { compileRunFilter } from '../../shared/filter/recordFilters.js';
 import { single } from './params.js';
 
 export async function recordsSummary(
@@ -42,7 +43,8 @@ export async function recordsSummary(
     }
     order = { aggregate: m[2]!, direction: m[1]!.toLowerCase() as 'asc' | 'desc' };
   }
-  const filter = compileFilter((single(q, 'filter') ?? '').trim(), 'records');
+  // Results aggregates over run records: the filter reads theirs (data_type, data.metadata.*, status).
+  const filter = compileRunFilter((single(q, 'filter') ?? '').trim());
   const summary = await summarizeRecords(pool, { namespaces, resultName, filter, aggregates: [...new Set(aggregates)], group, order });
   return { summary };
 }

@@ -203,9 +203,9 @@ export class Checker {
       if (r.k === 'object') return r.ir;
       if (r.k === 'list') {
         this.listUse(r.list);
-        return { k: 'const', type: 'bool', v: true };
+        return { k: 'const', type: 'bool', v: !r.list.absent };
       }
-      return { k: 'const', type: 'bool', v: true };
+      return { k: 'const', type: 'bool', v: !r.map.absent };
     }
     if (fn === 'has') throw filterError('has() takes a field, as has(a.b)');
     if (fn === 'size' && (target ? args.length === 0 : args.length === 1)) {
@@ -281,6 +281,8 @@ export class Checker {
           if (typeOf(key) !== 'text') throw filterError('a map key is a string');
           return { k: 'hasKey', map: r.map, key };
         }
+        // `"k" in data.metadata.labels` of a record without that map (an EventList): null
+        if (r?.k === 'value' && r.ir.k === 'null') return { k: 'unknown' };
         throw filterError('use <field> in ["a", "b"]');
       }
       const l = this.value(n.l, vars);
@@ -327,5 +329,9 @@ function elementObjectSql(path: string): string {
 
 const OBJECT_SQL: Record<string, string> = {
   data: 'true',
+  // a run record's (runFields.ts)
+  'data.metadata': 'true',
+  'data.status': 'true',
+  'data.status.conditions': 'true',
   summary: '(r.summary is not null)',
 };

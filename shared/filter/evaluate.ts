@@ -4,7 +4,7 @@
  * module answer alike (test/unit/filterAgreement.test.ts checks it on generated data).
  *
  * Two uses:
- *   - a list filter against one record or result (`compileSubjectFilter`), e.g. to check a
+ *   - a list filter against one record, run record or result (`compileSubjectFilter`), e.g. to check a
  *     single object against what a list query would return;
  *   - webhook subscriptions (`compileEventPredicate`): a filter over one stored Event or one
  *     run-finished status and its run. Variables: `kind` ("event" | "run"), `event.reason`,
@@ -21,12 +21,14 @@
 import type { RunStatus, StoredEvent } from '../event.js';
 import { Checker } from './check.js';
 import type { Ir } from './ir.js';
-import { EVENT, RECORDS, RESULTS, type RecordSubject, type ResultSubject, type ValueType } from './fields.js';
+import { EVENT, RECORDS, RESULTS, type FilterEnv, type RecordSubject, type ResultSubject, type ValueType } from './fields.js';
+import { RUN_RECORDS, type RunRecordSubject } from './runFields.js';
 import { parseFilter } from './parse.js';
 import { DATE_PARTS, toDate } from './time.js';
 import { re2Matcher } from './pattern.js';
 
 export type { RecordSubject, ResultSubject } from './fields.js';
+export type { RunRecordSubject } from './runFields.js';
 
 /** What a subscription filter sees: one stored Event, or one run-finished status, and its run. */
 export interface EventFilterContext {
@@ -37,7 +39,7 @@ export interface EventFilterContext {
   status?: RunStatus;
 }
 
-type Value = string | number | bigint | boolean | null;
+export type Value = string | number | bigint | boolean | null;
 type Fn = (subject: unknown, slots: unknown[]) => Value;
 
 function normalize(type: ValueType, v: unknown): Value {
@@ -92,6 +94,7 @@ function build(ir: Ir): Fn {
     }
     case 'nth': {
       const { list, n, f, type } = ir;
+      if (list.absent) return () => null;
       return (s) => {
         const items = list.get(s);
         return n < items.length ? normalize(type, f.get(items[n])) : null;
@@ -156,6 +159,8 @@ function build(ir: Ir): Fn {
     case 'hasKey': {
       const key = build(ir.key);
       const { map } = ir;
+      // An absent map (fields.ts) is null, as a missing field is; a map that may be missing is false.
+      if (map.absent) return () => null;
       return (s, slots) => {
         const k = key(s, slots);
         const m = map.get(s);
@@ -201,6 +206,7 @@ function build(ir: Ir): Fn {
     }
     case 'quant': {
       const { list, slot, q } = ir;
+      if (list.absent) return () => null;
       const body = build(ir.body);
       return (s, slots) => {
         const items = list.get(s);
@@ -218,6 +224,7 @@ function build(ir: Ir): Fn {
     }
     case 'size': {
       const { list } = ir;
+      if (list.absent) return () => null;
       return (s) => list.get(s).length;
     }
     case 'part': {
@@ -238,6 +245,7 @@ function build(ir: Ir): Fn {
     }
     case 'mapContains': {
       const { map } = ir;
+      if (map.absent) return () => null;
       const arg = build(ir.arg);
       return (s, slots) => {
         const a = arg(s, slots) as string | null;
@@ -248,6 +256,7 @@ function build(ir: Ir): Fn {
     }
     case 'itemsContain': {
       const { list } = ir;
+      if (list.absent) return () => null;
       const arg = build(ir.arg);
       return (s, slots) => {
         const a = arg(s, slots);
@@ -256,6 +265,11 @@ function build(ir: Ir): Fn {
       };
     }
   }
+}
+
+/** The value of a tree that reads no subject (fold.ts decides such parts of a filter up front). */
+export function evaluateClosed(ir: Ir): Value {
+  return build(ir)(undefined, []);
 }
 
 function predicate<T>(ir: Ir): (subject: T) => boolean {
@@ -270,9 +284,12 @@ export function compileEventPredicate(src: string): (ctx: EventFilterContext) =>
 }
 
 /** A list filter (the `filter` of …/records or …/results) as a predicate on one subject. */
+const ENVS: Record<'records' | 'runRecords' | 'results', FilterEnv> = { records: RECORDS, runRecords: RUN_RECORDS, results: RESULTS };
+
 export function compileSubjectFilter(src: string, target: 'records'): (r: RecordSubject) => boolean;
+export function compileSubjectFilter(src: string, target: 'runRecords'): (r: RunRecordSubject) => boolean;
 export function compileSubjectFilter(src: string, target: 'results'): (r: ResultSubject) => boolean;
-export function compileSubjectFilter(src: string, target: 'records' | 'results'): (r: never) => boolean {
+export function compileSubjectFilter(src: string, target: 'records' | 'runRecords' | 'results'): (r: never) => boolean {
   if (src.trim() === '') return () => true;
-  return predicate(new Checker(target === 'records' ? RECORDS : RESULTS).condition(parseFilter(src)));
+  return predicate(new Checker(ENVS[target]).condition(parseFilter(src)));
 }

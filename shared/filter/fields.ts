@@ -3,6 +3,7 @@
  * reads it from a row (constant text, never input) and the getter that reads it from an object
  * in process. One table per environment:
  *   records  EventList records (`…/records?filter=`), as Tekton Results' record filters
+ *   runRecords  run records of the same list (runFields.ts)
  *   results  results (`…/results?filter=`), as Tekton Results' result filters
  *   event    one stored Event or run-finished status and its run (webhook subscriptions)
  * A getter returns undefined/null for a field the object lacks: comparisons with it are false.
@@ -18,6 +19,8 @@ export interface Field {
   /** SQL over the row alias (`$` is replaced by it); absent where the environment has no SQL */
   sql?: string;
   get: (o: any) => unknown;
+  /** the value every subject of the environment has: fold.ts decides comparisons with it up front */
+  fixed?: string;
 }
 
 /** A list a quantifier (`exists`, `all`, `exists_one`) can range over. */
@@ -29,26 +32,43 @@ export interface ListDef {
   /** the element rows of the current record, in list order, as SQL: `from … where …` over an alias */
   sql?: { from: (alias: string) => string; order: (alias: string) => string };
   get: (o: any) => readonly unknown[];
+  /** a list no subject of the environment has (`data.items` of a run record): null, like a missing field (fold.ts) */
+  absent?: boolean;
+}
+
+export interface MapDef {
+  sql?: (key: string) => string;
+  sqlJson?: string;
+  get: (o: any) => Record<string, unknown> | null | undefined;
+  /** a map no subject has (`data.metadata.annotations` of a run record): null, like a missing field (fold.ts) */
+  absent?: boolean;
 }
 
 export interface FilterEnv {
-  name: 'records' | 'results' | 'event';
+  name: 'records' | 'runRecords' | 'results' | 'event';
   fields: Record<string, Field>;
   lists: Record<string, ListDef>;
   /** maps from string keys to strings: `annotations["k"]` */
-  maps: Record<string, { sql?: (key: string) => string; sqlJson?: string; get: (o: any) => Record<string, unknown> | null | undefined }>;
+  maps: Record<string, MapDef>;
   /** objects has() may test: `has(event.series)` */
   objects: Record<string, (o: any) => unknown>;
   /** paths under these roots that name nothing are null (false in comparisons), not an error */
   openRoots: string[];
 }
 
-const text = (sql: string | undefined, get: (o: any) => unknown): Field => ({ type: 'text', ...(sql ? { sql } : {}), get });
+export const text = (sql: string | undefined, get: (o: any) => unknown): Field => ({ type: 'text', ...(sql ? { sql } : {}), get });
+/** A text field every subject has with the same value. */
+export const fixedText = (value: string): Field => ({ type: 'text', sql: `${sqlString(value)}::text`, get: () => value, fixed: value });
+/** A constant as SQL text: only for the constants of this module, never input. */
+function sqlString(v: string): string {
+  if (!/^[\w./-]*$/.test(v)) throw new Error(`not a plain constant: ${v}`);
+  return `'${v}'`;
+}
 const num = (sql: string | undefined, get: (o: any) => unknown): Field => ({ type: 'num', ...(sql ? { sql } : {}), get });
-const time = (sql: string | undefined, get: (o: any) => unknown): Field => ({ type: 'time', ...(sql ? { sql } : {}), get });
+export const time = (sql: string | undefined, get: (o: any) => unknown): Field => ({ type: 'time', ...(sql ? { sql } : {}), get });
 
 /** A JSON time string → microseconds; a stored time is valid, but a bad one is simply absent. */
-function timeOf(v: unknown): bigint | null {
+export function timeOf(v: unknown): bigint | null {
   if (typeof v !== 'string') return null;
   try {
     return parseTime(v);
@@ -91,6 +111,8 @@ export const ITEMS: ListDef = {
   get: (o) => (o.items as unknown[]) ?? [],
 };
 
+export const EVENT_LIST_TYPE = 'results.tekton.dev/v1.EventList';
+
 /** A record as evaluated in process: what the records query reads, items decoded. */
 export interface RecordSubject {
   parent: string;
@@ -105,15 +127,16 @@ export interface RecordSubject {
 export const RECORDS: FilterEnv = {
   name: 'records',
   fields: {
-    data_type: text('rec.type', (o) => o.type),
+    // Every records row is an EventList (the column keeps its default): fold.ts decides data_type.
+    data_type: { ...text('rec.type', (o) => o.type), fixed: EVENT_LIST_TYPE },
     name: text('rec.name', (o) => o.name),
     parent: text('rec.parent', (o) => o.parent),
     result_name: text('res.name', (o) => o.result_name),
     create_time: time('rec.create_time', (o) => timeOf(o.create_time)),
     update_time: time('rec.update_time', (o) => timeOf(o.update_time)),
     // What every EventList says of itself; data.<anything else> is null (see openRoots).
-    'data.kind': text(`'EventList'::text`, () => 'EventList'),
-    'data.apiVersion': text(`'events.k8s.io/v1'::text`, () => 'events.k8s.io/v1'),
+    'data.kind': fixedText('EventList'),
+    'data.apiVersion': fixedText('events.k8s.io/v1'),
   },
   lists: { 'data.items': ITEMS },
   maps: {},

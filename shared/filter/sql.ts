@@ -118,6 +118,11 @@ class Emitter {
   }
 }
 
+/** The SQL condition of a checked (or folded) filter; its literals become parameters of `w`. */
+export function emitSql(ir: Ir, w: Where): string {
+  return new Emitter(w).emit(ir);
+}
+
 /** A filter ready for a list query: adds its parameters to `w` and returns the condition. */
 export type CompiledFilter = (w: Where) => string;
 

@@ -11,11 +11,18 @@ export interface Order {
   direction: OrderDirection;
 }
 
+/** A records list holds two kinds of record per `records` row (listRecordEntries.ts). */
+export type RecordKind = 'eventList' | 'run';
+
 /** The last row of a page: the next page starts after it. */
 export interface Cursor {
   /** the order column's value, as Postgres printed it (exact, microseconds included) */
   sortValue: string;
   id: string;
+  /** in a records list, which record of the row was last */
+  kind?: RecordKind;
+  /** the next page starts at the row itself (a later record of the same row), not after it */
+  inclusive?: boolean;
 }
 
 export interface ListOptions {
@@ -44,6 +51,15 @@ function orderColumn(alias: string, order: Order): string {
 export function orderBy(alias: string, order: Order): string {
   const dir = order.direction === 'asc' ? 'asc' : 'desc';
   return `${orderColumn(alias, order)} ${dir}, ${alias}.id ${dir}`;
+}
+
+/**
+ * The sort value of a records list as fixed-width UTC text: exact for the cursor, and ordered as
+ * the times are when compared as strings, so two lists' pages can be merged (listRecordEntries.ts).
+ * create_time and update_time are never null nor infinite.
+ */
+export function recordSortValue(alias: string, order: Order): string {
+  return `to_char(${orderColumn(alias, order)} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`;
 }
 
 /** The sort value as exact text, for the cursor. */
@@ -91,7 +107,7 @@ export class Where {
 export function keyset(w: Where, alias: string, opts: ListOptions): string {
   if (opts.filter) w.add(opts.filter(w));
   if (opts.cursor) {
-    const cmp = opts.order.direction === 'asc' ? '>' : '<';
+    const cmp = (opts.order.direction === 'asc' ? '>' : '<') + (opts.cursor.inclusive ? '=' : '');
     const a = w.param(opts.cursor.sortValue);
     const b = w.param(opts.cursor.id);
     w.add(`(${orderColumn(alias, opts.order)}, ${alias}.id) ${cmp} (${a}::timestamptz, ${b}::uuid)`);

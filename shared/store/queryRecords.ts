@@ -8,7 +8,7 @@
  * Postgres' answer nor the function's memory holds more than a slice of a large page.
  */
 import type pg from 'pg';
-import { inNamespaces, keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
+import { inNamespaces, keyset, recordSortValue, rfc3339, toPage, Where, type ListOptions, type Page } from './listing.js';
 
 export interface RecordHead {
   id: string;
@@ -57,7 +57,7 @@ export async function listRecordHeads(db: pg.ClientBase | pg.Pool, scope: Record
   const orderBy = keyset(w, 'rec', opts);
   const limit = w.param(opts.pageSize + 1);
   const { rows } = await db.query<RecordHead>({
-    text: `select ${HEAD_COLUMNS}, ${DATA_BYTES}::bigint as data_bytes, ${sortValue('rec', opts.order)} as sort_value
+    text: `select ${HEAD_COLUMNS}, ${DATA_BYTES}::bigint as data_bytes, ${recordSortValue('rec', opts.order)} as sort_value
              from records rec join results res on res.id = rec.result_id
              ${w.sql()} order by ${orderBy} limit ${limit}`,
     values: w.values,

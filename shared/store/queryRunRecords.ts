@@ -6,7 +6,7 @@
  * render.ts; this module only reads the row.
  */
 import type pg from 'pg';
-import { keyset, rfc3339, sortValue, toPage, Where, type ListOptions, type Page } from './listing.js';
+import { inNamespaces, keyset, recordSortValue, rfc3339, toPage, Where, type ListOptions, type Page } from './listing.js';
 import type { RecordScope } from './queryRecords.js';
 import type { RunStatus } from '../event.js';
 
@@ -32,20 +32,26 @@ export interface RunRecordRow {
 /** The type a Results install gives the record of a run of this kind. */
 export const runRecordType = (kind: string): string => `tekton.dev/v1.${kind}`;
 
+/**
+ * The pipeline task of the TaskRun record aliased `rec`, from its Events (null for a PipelineRun).
+ * The run record's `tekton.dev/pipelineTask` label, and the filter that reads it (runFields.ts).
+ */
+export const TASK_NAME_SQL = `(select e.event->'regarding'->>'taskName' from record_events e
+    where e.record_id = rec.id and rec.run_kind = 'TaskRun' limit 1)`;
+
 const COLUMNS = `rec.id, rec.parent, res.name as result_name, rec.run_kind, rec.run_name, rec.run_uid,
   res.run_kind as result_run_kind, res.run_name as result_run_name, rec.run_status, rec.version,
-  (select e.event->'regarding'->>'taskName' from record_events e
-    where e.record_id = rec.id and rec.run_kind = 'TaskRun' limit 1) as task_name,
+  ${TASK_NAME_SQL} as task_name,
   ${rfc3339('rec.create_time')} as create_time, ${rfc3339('rec.update_time')} as update_time`;
 
 export async function listRunRecords(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordRow>> {
   const w = new Where();
-  if (opts.namespaces) w.add(`rec.parent = any(${w.param(opts.namespaces)}::text[])`);
+  if (opts.namespaces) w.add(inNamespaces(w, 'rec.parent', opts.namespaces));
   if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
   const orderBy = keyset(w, 'rec', opts);
   const limit = w.param(opts.pageSize + 1);
   const { rows } = await db.query<RunRecordRow>({
-    text: `select ${COLUMNS}, ${sortValue('rec', opts.order)} as sort_value
+    text: `select ${COLUMNS}, ${recordSortValue('rec', opts.order)} as sort_value
              from records rec join results res on res.id = rec.result_id
              ${w.sql()} order by ${orderBy} limit ${limit}`,
     values: w.values,

@@ -23,7 +23,9 @@ async function get(url: string): Promise<Record<string, unknown>> {
 
 /** Every EventList record of a namespace, decoded, by record name. */
 export async function eventLists(base: string, ns: string): Promise<Map<string, EventList>> {
-  const body = await get(`${base}/apis/results.tekton.dev/v1alpha2/parents/${ns}/results/-/records?page_size=10000`);
+  // A records list also holds run records: ask for the EventLists, as a Results client would.
+  const filter = encodeURIComponent('data_type == "results.tekton.dev/v1.EventList"');
+  const body = await get(`${base}/apis/results.tekton.dev/v1alpha2/parents/${ns}/results/-/records?page_size=10000&filter=${filter}`);
   const out = new Map<string, EventList>();
   for (const r of (body['records'] ?? []) as { name: string; data: { value: string } }[]) {
     const list = JSON.parse(Buffer.from(r.data.value, 'base64').toString('utf8')) as { items: StoredEvent[] };

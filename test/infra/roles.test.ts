@@ -67,7 +67,8 @@ describe('database roles', () => {
     expect(stored.status).toBe(200);
     const records = await query(url, `/ci/results/${pr.uid}/records`);
     expect(records.status).toBe(200);
-    expect(records.body.records).toHaveLength(2);
+    // each run's EventList and run record
+    expect(records.body.records).toHaveLength(4);
     const summary = await query(url, `/ci/results/${pr.uid}`);
     expect(summary.body.summary.status).toBe('FAILURE');
     const timeline = await fetch(`${url}/v1/namespaces/ci/pipelineruns/${pr.name}/timeline`, { headers: { authorization: `Bearer ${QUERY_TOKEN}` } });

@@ -40,7 +40,8 @@ async function exercise(ingestUrl: string, queryUrl: string): Promise<void> {
   expect(res.status).toBe(200);
   const records = await fetch(`${queryUrl}${API}/ci/results/${pr.uid}/records`, { headers: { authorization: `Bearer ${QUERY_TOKEN}` } });
   expect(records.status).toBe(200);
-  expect(((await records.json()) as { records: unknown[] }).records).toHaveLength(2);
+  // each run's EventList and run record
+  expect(((await records.json()) as { records: unknown[] }).records).toHaveLength(4);
   const bad = await fetch(ingestUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${INGEST_TOKEN}` },

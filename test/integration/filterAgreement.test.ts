@@ -2,16 +2,18 @@
  * The SQL a filter compiles to and its in-process evaluation (shared/filter/evaluate.ts) agree:
  * generated Events (missing fields, repeats, odd characters) are stored through the ingest
  * function, then generated filters are answered by the query API and by evaluating them on each
- * record or result the API returns unfiltered; the two sets must be equal.
+ * record (EventList or run record) or result the API returns unfiltered; the two sets must be equal.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventCe, eventList, newRun, query, send, statusCe, storedEvent, type Run } from '../helpers/ce.js';
-import { compileSubjectFilter, type RecordSubject, type ResultSubject } from '../../shared/filter/evaluate.js';
+import { compileSubjectFilter, type RecordSubject, type ResultSubject, type RunRecordSubject } from '../../shared/filter/evaluate.js';
 
 let srv: TestServer;
 let recordSubjects: RecordSubject[] = [];
+/** The run records the same list holds (the SQL of a records filter is folded per kind: fold.ts). */
+let runSubjects: RunRecordSubject[] = [];
 let resultSubjects: ResultSubject[] = [];
 
 const REASONS = ['Scheduled', 'FailedScheduling', 'Pulled', 'BackOff', 'OOMKilled', 'Évènement', 'a_b%c'];
@@ -68,10 +70,15 @@ beforeAll(async () => {
   expect((await send(srv.url, statuses)).status).toBe(200);
 
   const recs = await query(srv.url, '/-/results/-/records?page_size=1000');
-  recordSubjects = recs.body.records.map((rec: { name: string; data: { type: string; value: string }; create_time: string; update_time: string }) => {
+  type Rec = { name: string; data: { type: string; value: string }; create_time: string; update_time: string };
+  const all = recs.body.records as Rec[];
+  const isEventList = (rec: Rec) => rec.data.type === 'results.tekton.dev/v1.EventList';
+  const common = (rec: Rec) => {
     const [parent, , resultName, , name] = rec.name.split('/');
-    return { parent, result_name: resultName, name, type: rec.data.type, create_time: rec.create_time, update_time: rec.update_time, items: eventList(rec).items };
-  });
+    return { parent: parent!, result_name: resultName!, name: name!, type: rec.data.type, create_time: rec.create_time, update_time: rec.update_time };
+  };
+  recordSubjects = all.filter(isEventList).map((rec) => ({ ...common(rec), items: eventList(rec).items }));
+  runSubjects = all.filter((rec) => !isEventList(rec)).map((rec) => ({ ...common(rec), value: JSON.parse(Buffer.from(rec.data.value, 'base64').toString('utf8')) }));
   const res = await query(srv.url, '/-/results?page_size=1000');
   resultSubjects = res.body.results.map((r: { name: string; uid: string; annotations: Record<string, string>; summary?: Record<string, unknown>; create_time: string; update_time: string }) => {
     const [parent, , name] = r.name.split('/');
@@ -115,7 +122,7 @@ const itemCond: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
 })).c;
 
 function recordLeaf(times: string[]): fc.Arbitrary<string> {
-  return fc.oneof(
+  const common = fc.oneof(
     itemCond.map((c) => `data.items.exists(i, ${c})`),
     itemCond.map((c) => `data.items.all(i, ${c})`),
     itemCond.map((c) => `data.items.exists_one(i, ${c})`),
@@ -130,6 +137,18 @@ function recordLeaf(times: string[]): fc.Arbitrary<string> {
     fc.constantFrom(...times).map((t) => `update_time <= timestamp(${q(t)})`),
     fc.integer({ min: 0, max: 6 }).map((d) => `create_time.getDayOfWeek() != ${d}`),
   );
+  // run records' fields (and data_type, decided per kind before any SQL), as often as the rest
+  const runLeaf = fc.oneof(
+    fc.constantFrom('data_type == PIPELINE_RUN', 'data_type == TASK_RUN', 'data_type != TASK_RUN', 'data_type in ["results.tekton.dev/v1.EventList", "tekton.dev/v1.TaskRun"]'),
+    fc.constantFrom('pr-1', 'pr-2', '-t0', 'x').map((n) => `data.metadata.name.contains(${q(n)})`),
+    fc.constantFrom('pr-1', 'pr-3', 'build').map((v) => `data.metadata.labels["tekton.dev/pipelineRun"] == ${q(v)} || data.metadata.labels["tekton.dev/pipelineTask"] == ${q(v)}`),
+    fc.constantFrom('t1', 'pr-4').map((v) => `data.metadata.labels.contains(${q(v)})`),
+    fc.constantFrom('"tekton.dev/taskRun" in data.metadata.labels', 'data.metadata.annotations["a"] == "b"', 'size(data.items) == 0', 'has(data.status.conditions)'),
+    fc.constantFrom('Running', 'Succeeded', 'Failed', 'Cancelled').map((r) => `data.status.conditions[0].reason == ${q(r)}`),
+    fc.constantFrom('True', 'False', 'Unknown').map((r) => `data.status.conditions[0].status == ${q(r)}`),
+    fc.constantFrom(...times).map((t) => `data.status.startTime < ${q(t)}`),
+  );
+  return fc.oneof(common, runLeaf);
 }
 
 function combine(leaf: fc.Arbitrary<string>): fc.Arbitrary<string> {
@@ -166,13 +185,15 @@ const names = (items: { name: string }[]) => items.map((i) => i.name.split('/').
 describe('SQL and in-process evaluation of a filter agree', () => {
   it('on records', async () => {
     expect(recordSubjects.length).toBeGreaterThan(10);
+    expect(runSubjects).toHaveLength(recordSubjects.length);
     const times = [...recordSubjects.map((r) => r.create_time), ...recordSubjects.map((r) => r.update_time), '2026-01-03T00:00:00Z'];
     await fc.assert(
-      fc.asyncProperty(combine(recordLeaf(times)), async (filter) => {
+      fc.asyncProperty(combine(recordLeaf([...times, '2026-01-05T01:20:00Z'])), async (filter) => {
         const res = await query(srv.url, `/-/results/-/records?page_size=1000&filter=${encodeURIComponent(filter)}`);
         expect(res.status, `${filter}: ${JSON.stringify(res.body)}`).toBe(200);
         const matches = compileSubjectFilter(filter, 'records');
-        const inProcess = recordSubjects.filter(matches).map((r) => r.name).sort();
+        const matchesRun = compileSubjectFilter(filter, 'runRecords');
+        const inProcess = [...recordSubjects.filter(matches), ...runSubjects.filter(matchesRun)].map((r) => r.name).sort();
         expect(names(res.body.records), filter).toEqual(inProcess);
       }),
       { numRuns: 150 },

@@ -68,38 +68,72 @@ async function results(filter: string): Promise<string[]> {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.results.map((r: { name: string }) => r.name.split('/').pop()).sort();
 }
-const ids = (runs: Run[]) => runs.map(recordId).sort();
 const uids = (runs: Run[]) => runs.map((r) => r.uid).sort();
 
-describe('record filters as Tekton Results writes them', () => {
-  const none: Run[] = [];
-  it.each<[string, () => Run[]]>([
-    ['data_type == "results.tekton.dev/v1.EventList"', () => ALL_RECORDS],
-    ['data_type == PIPELINE_RUN', () => none],
-    ['data_type == "tekton.dev/v1.TaskRun" || data_type == "tekton.dev/v1.PipelineRun"', () => none],
-    // data.<path> an EventList cannot have is false, not an error (docs "Commonly used filters").
-    ["data.metadata.name == 'hello'", () => none],
-    ["data.metadata.labels['tekton.dev/pipelineRun'] == 'foo'", () => none],
-    ["!(data.status.conditions[0].status == 'True')", () => none],
-    ["size(data.status.pipelineSpec.tasks) >= 3 && data_type == 'PIPELINE_RUN'", () => none],
-    ["data.metadata.annotations.contains('bar')", () => none],
-    ['data.status.completionTime.getDate() == 7', () => none],
-    ["data.metadata.name in ['hello', 'foo', 'bar']", () => none],
-    ['name == "' + 'x' + '" || result_name == "' + pr0.uid + '"', () => [pr0, pr0fetch, pr0build]],
-    ['parent == "team-b"', () => [pr2, pr2build, tr3]],
-    ['parent.endsWith("-b") && name.matches("^[0-9a-f]{8}-[0-9a-f]{4}-3")', () => [pr2, pr2build, tr3]],
-    ['data.items.exists(i, i.reason == "FailedScheduling")', () => [pr0build]],
-    ['data.items.contains("step-build")', () => [pr0build]],
-    ['data.items.exists(i, i.note.matches("^Back-off restarting"))', () => [pr0build]],
-    ['data.items[0].reason.startsWith("Sched")', () => [pr0fetch, pr1fetch, tr3]],
-    ['data.items.all(i, i.type == "Normal")', () => [pr0, pr0fetch, pr1, pr1fetch, pr2, pr2build]],
-    ['data.items.exists_one(i, i.type == "Warning")', () => [tr3]],
-    ['data.items.exists(i, i.series.count > 2)', () => [pr0build]],
-    ['size(data.items) == 2 && data.items[1].type != "Warning"', () => [pr0fetch, pr1fetch]],
-    ['create_time > timestamp("2021-02-02T22:37:32Z") && create_time.getFullYear() >= 2026', () => ALL_RECORDS],
-    ['data_type == "results.tekton.dev/v1.EventList" && !(data.items.exists(i, i.type == "Warning") || parent == "team-b")', () => [pr0, pr0fetch, pr1, pr1fetch]],
+/** What a records filter selects: the EventList records of some runs and the run records of others. */
+type Expect = { el?: Run[]; run?: Run[] };
+const PRS = [pr0, pr1, pr2];
+const TRS = [pr0fetch, pr0build, pr1fetch, pr2build, tr3];
+const named = (e: Expect) => [...(e.el ?? []).map(recordId), ...(e.run ?? []).map((r) => r.uid)].sort();
+
+// A records list holds EventLists and run records, as in Results: each filter reads both kinds.
+// The run records: pr0 Failed, pr1 Succeeded, tr3 TaskRunTimeout; pr2 and every TaskRun of a
+// pipeline are still Running (no final status). Every pipeline TaskRun's Events say task "build".
+describe('record filters as Tekton Results writes them, over EventLists and run records', () => {
+  it.each<[string, () => Expect]>([
+    ['data_type == "results.tekton.dev/v1.EventList"', () => ({ el: ALL_RECORDS })],
+    ['data_type == PIPELINE_RUN', () => ({ run: PRS })],
+    ['data_type == TASK_RUN', () => ({ run: TRS })],
+    ['data_type == "tekton.dev/v1.TaskRun" || data_type == "tekton.dev/v1.PipelineRun"', () => ({ run: ALL_RECORDS })],
+    // tkn-results pipelinerun list
+    ['(data_type=="tekton.dev/v1.PipelineRun" || data_type=="tekton.dev/v1beta1.PipelineRun")', () => ({ run: PRS })],
+    ['data_type in [PIPELINE_RUN, "results.tekton.dev/v1.EventList"]', () => ({ el: ALL_RECORDS, run: PRS })],
+    ['data_type in ["tekton.dev/v1beta1.TaskRun"]', () => ({})],
+    ['data_type != TASK_RUN', () => ({ el: ALL_RECORDS, run: PRS })],
+    ['data.kind == "PipelineRun" && data.apiVersion == "tekton.dev/v1"', () => ({ run: PRS })],
+    // data.<path> a record cannot have is false, not an error (docs "Commonly used filters").
+    ["data.metadata.name == 'hello'", () => ({})],
+    ["data.metadata.name == 'pr-1'", () => ({ run: [pr1] })],
+    ['data.metadata.name.contains("build")', () => ({ run: [pr0build, pr2build] })],
+    ["data.metadata.name in ['pr-0', 'tr-3', 'bar']", () => ({ run: [pr0, tr3] })],
+    [`data.metadata.uid == "${tr3.uid}"`, () => ({ run: [tr3] })],
+    ['data.metadata.namespace == "team-a" && data_type == TASK_RUN', () => ({ run: [pr0fetch, pr0build, pr1fetch] })],
+    ["data.metadata.labels['tekton.dev/pipelineRun'] == 'foo'", () => ({})],
+    ['data.metadata.labels["tekton.dev/pipelineRun"] == "pr-0"', () => ({ run: [pr0, pr0fetch, pr0build] })],
+    ["data.metadata.labels['tekton.dev/pipelineTask'] == 'build'", () => ({ run: [pr0fetch, pr0build, pr1fetch, pr2build] })],
+    ['data.metadata.labels["tekton.dev/taskRun"] == "tr-3" && data_type == TASK_RUN', () => ({ run: [tr3] })],
+    ['data.metadata.labels.contains("pr-2")', () => ({ run: [pr2, pr2build] })],
+    ['"tekton.dev/pipelineRun" in data.metadata.labels', () => ({ run: [pr0, pr0fetch, pr0build, pr1, pr1fetch, pr2, pr2build] })],
+    ["!(data.status.conditions[0].status == 'True')", () => ({ run: ALL_RECORDS.filter((r) => r !== pr1) })],
+    ['data.status.conditions[0].reason == "Running"', () => ({ run: [pr0fetch, pr0build, pr1fetch, pr2, pr2build] })],
+    ['data.status.conditions[0].reason in ["Failed", "TaskRunTimeout"]', () => ({ run: [pr0, tr3] })],
+    ["size(data.status.pipelineSpec.tasks) >= 3 && data_type == 'PIPELINE_RUN'", () => ({})],
+    ["data.metadata.annotations.contains('bar')", () => ({})],
+    ['!(data.metadata.annotations["a"] == "b")', () => ({})],
+    ['data.status.completionTime.getDate() == 7', () => ({ run: [pr0] })],
+    ['data.status.startTime > timestamp("2026-02-01T00:00:00Z")', () => ({ run: [pr1, tr3] })],
+    ['name == "' + 'x' + '" || result_name == "' + pr0.uid + '"', () => ({ el: [pr0, pr0fetch, pr0build], run: [pr0, pr0fetch, pr0build] })],
+    // a run record is named by its run uid, an EventList by its derived id
+    [`name == "${pr1.uid}" || name == "${eventListRecordId(pr0.uid, pr0build.uid)}"`, () => ({ el: [pr0build], run: [pr1] })],
+    ['parent == "team-b"', () => ({ el: [pr2, pr2build, tr3], run: [pr2, pr2build, tr3] })],
+    // EventList ids are UUID v3; run uids (random, v4 here) are not
+    ['parent.endsWith("-b") && name.matches("^[0-9a-f]{8}-[0-9a-f]{4}-3")', () => ({ el: [pr2, pr2build, tr3] })],
+    ['data.items.exists(i, i.reason == "FailedScheduling")', () => ({ el: [pr0build] })],
+    ['data.items.contains("step-build")', () => ({ el: [pr0build] })],
+    ['data.items.exists(i, i.note.matches("^Back-off restarting"))', () => ({ el: [pr0build] })],
+    ['data.items[0].reason.startsWith("Sched")', () => ({ el: [pr0fetch, pr1fetch, tr3] })],
+    // a run record has no data.items: null, so neither all() nor !exists() selects it
+    ['data.items.all(i, i.type == "Normal")', () => ({ el: [pr0, pr0fetch, pr1, pr1fetch, pr2, pr2build] })],
+    ['!data.items.exists(i, i.type == "Warning")', () => ({ el: [pr0, pr0fetch, pr1, pr1fetch, pr2, pr2build] })],
+    ['data.items.exists_one(i, i.type == "Warning")', () => ({ el: [tr3] })],
+    ['data.items.exists(i, i.series.count > 2)', () => ({ el: [pr0build] })],
+    ['size(data.items) == 2 && data.items[1].type != "Warning"', () => ({ el: [pr0fetch, pr1fetch] })],
+    // true for both kinds
+    ['create_time > timestamp("2021-02-02T22:37:32Z") && create_time.getFullYear() >= 2026', () => ({ el: ALL_RECORDS, run: ALL_RECORDS })],
+    ['data.items.exists(i, i.reason == "FailedScheduling") || data.metadata.labels["tekton.dev/pipelineRun"] == "pr-1"', () => ({ el: [pr0build], run: [pr1, pr1fetch] })],
+    ['data_type == "results.tekton.dev/v1.EventList" && !(data.items.exists(i, i.type == "Warning") || parent == "team-b")', () => ({ el: [pr0, pr0fetch, pr1, pr1fetch] })],
   ])('%s', async (filter, expected) => {
-    expect(await records(filter)).toEqual(ids(expected()));
+    expect(await records(filter)).toEqual(named(expected()));
   });
 });
 
@@ -143,7 +177,8 @@ describe('filter literals follow the CEL spec', () => {
     ['data_type == "r\\u0065sults.tekton.dev/v1.\\x45ventList"', 8],
     ['data_type == "r\\145sults.tekton.dev/v1.EventList"', 8],
     ["data_type == '''results.tekton.dev/v1.EventList'''", 8],
-    ['name.matches(r"^[0-9a-f]{8}-[0-9a-f]{4}-\\d")', 8],
+    // EventList records and run records alike
+    ['name.matches(r"^[0-9a-f]{8}-[0-9a-f]{4}-\\d")', 16],
     ['data.items.exists(i, i.note.contains("\\"alpine\\""))', 1],
     ['data.items.exists(i, i.series.count > -1)', 1],
   ])('%s', async (filter, n) => {

@@ -58,17 +58,19 @@ describe('query API', () => {
     expect(otherNs.status).toBe(404);
   });
 
-  it('lists one EventList record per run, named with the UUID v3 Tekton Results derives', async () => {
+  it('lists one EventList record and one run record per run, named as Tekton Results names them', async () => {
     const { pr, trs } = prs[0]!;
     const res = await query(srv.url, `/team-a/results/${pr.uid}/records`);
     expect(res.status).toBe(200);
     const names = res.body.records.map((r: { name: string }) => r.name).sort();
-    const expected = [pr, ...trs].map((run) => `team-a/results/${pr.uid}/records/${eventListRecordId(pr.uid, run.uid)}`).sort();
-    expect(names).toEqual(expected);
-    const rec = res.body.records[0];
-    expect(rec.data.type).toBe('results.tekton.dev/v1.EventList');
+    const eventLists = [pr, ...trs].map((run) => `team-a/results/${pr.uid}/records/${eventListRecordId(pr.uid, run.uid)}`);
+    const runRecords = [pr, ...trs].map((run) => `team-a/results/${pr.uid}/records/${run.uid}`);
+    expect(names).toEqual([...eventLists, ...runRecords].sort());
+    const rec = res.body.records.find((r: { data: { type: string } }) => r.data.type === 'results.tekton.dev/v1.EventList');
     expect(eventList(rec)).toMatchObject({ kind: 'EventList', apiVersion: 'events.k8s.io/v1' });
     expect(Object.keys(rec).sort()).toEqual(['create_time', 'created_time', 'data', 'etag', 'id', 'name', 'uid', 'update_time', 'updated_time'].sort());
+    const types = res.body.records.map((r: { data: { type: string } }) => r.data.type).sort();
+    expect(types).toEqual([...Array(3).fill('results.tekton.dev/v1.EventList'), 'tekton.dev/v1.PipelineRun', ...Array(2).fill('tekton.dev/v1.TaskRun')]);
   });
 
   it('derives record ids exactly as uuid.NewMD5 (RFC 4122 v3) does', () => {
@@ -83,10 +85,11 @@ describe('query API', () => {
     const one = await query(srv.url, `/team-a/results/${pr.uid}/records/${id}`);
     expect(one.status).toBe(200);
     expect(eventList(one.body).items.map((i) => i.reason)).toEqual(['FailedScheduling']);
+    // an EventList and a run record for each run
     const all = await query(srv.url, '/team-a/results/-/records');
-    expect(all.body.records).toHaveLength(9);
+    expect(all.body.records).toHaveLength(18);
     const everywhere = await query(srv.url, '/-/results/-/records');
-    expect(everywhere.body.records).toHaveLength(12);
+    expect(everywhere.body.records).toHaveLength(24);
     expect((await query(srv.url, `/team-a/results/${pr.uid}/records/00000000-0000-3000-8000-000000000000`)).status).toBe(404);
     expect((await query(srv.url, '/team-a/results/00000000-0000-4000-8000-000000000000/records')).status).toBe(404);
   });
@@ -103,8 +106,8 @@ describe('query API', () => {
       token = res.body.next_page_token;
       pages++;
     } while (token);
-    expect(pages).toBe(3);
-    expect(new Set(seen).size).toBe(12);
+    expect(pages).toBe(5);
+    expect(new Set(seen).size).toBe(24);
   });
 
   it('orders by create_time or update_time, ascending or descending', async () => {

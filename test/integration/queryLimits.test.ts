@@ -171,8 +171,9 @@ describe('records pages bounded by bytes', () => {
       pages++;
     } while (token && pages < 10);
     expect(pages).toBeGreaterThan(1);
-    expect(new Set(seen).size).toBe(5);
-    expect(seen).toHaveLength(5);
+    // each run's EventList and run record, once each
+    expect(new Set(seen).size).toBe(10);
+    expect(seen).toHaveLength(10);
   });
 
   it('streams a large page in the same JSON shape', async () => {
@@ -181,10 +182,13 @@ describe('records pages bounded by bytes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBeNull();
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
-    const body = (await res.json()) as { records: { name: string; data: { value: string } }[]; next_page_token?: string };
+    const body = (await res.json()) as { records: { name: string; data: { type: string; value: string } }[]; next_page_token?: string };
     expect(Object.keys(body)).toEqual(['records']);
-    expect(body.records).toHaveLength(12);
+    // the run records stream between the EventLists, in the page's order
+    expect(body.records.map((r) => r.data.type)).toEqual(Array.from({ length: 12 }, () => ['results.tekton.dev/v1.EventList', 'tekton.dev/v1.TaskRun']).flat());
     const items = JSON.parse(Buffer.from(body.records[0]!.data.value, 'base64').toString('utf8')) as { items: unknown[] };
     expect(items.items).toHaveLength(50);
+    const run = JSON.parse(Buffer.from(body.records[1]!.data.value, 'base64').toString('utf8')) as { kind: string };
+    expect(run.kind).toBe('TaskRun');
   });
 });

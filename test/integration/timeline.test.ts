@@ -183,7 +183,7 @@ describe('run timeline', () => {
   });
 
   it('keeps the Results-shaped records as they were: base64 EventLists, newest record the failing TaskRun', async () => {
-    const page = await client.listRecords(NS, '-', { orderBy: 'create_time desc', pageSize: 1 });
+    const page = await client.listRecords(NS, '-', { orderBy: 'create_time desc', pageSize: 1, filter: 'data_type == "results.tekton.dev/v1.EventList"' });
     const rec = page.records[0]!;
     expect(rec.data.type).toBe('results.tekton.dev/v1.EventList');
     const list = JSON.parse(Buffer.from(rec.data.value, 'base64').toString('utf8')) as { items: { regarding: { taskName: string } }[] };

@@ -75,7 +75,8 @@ describe('static query authorisation (QUERY_TOKENS_FILE)', () => {
     expect(results.status).toBe(200);
     expect(namesOf(results.body.results)).toEqual(['team-a', 'team-b']);
     const records = await get(TEAM_A, '/-/results/-/records');
-    expect(namesOf(records.body.records)).toEqual(['team-a', 'team-a']);
+    // the EventList and run record of each of team-a's two runs
+    expect(namesOf(records.body.records)).toEqual(['team-a', 'team-a', 'team-a', 'team-a']);
     const other = runs['team-b']!.pr;
     const byResult = await get(TEAM_A, `/-/results/${other.uid}/records`);
     expect(byResult.status).toBe(200);
