@@ -56,12 +56,19 @@ const LIST_FIELDS = 'records.name,records.uid,records.create_time,records.update
 let srv: TestServer;
 const runs: { pr: Run; tr: Run; ns: string }[] = [];
 
+/** Go's url.QueryEscape: every byte but [A-Za-z0-9_.~-] escaped, a space as `+`. */
+function goQueryEscape(v: string): string {
+  return encodeURIComponent(v)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
 /** GET with a body, as grpc-gateway clients send it (fetch cannot). */
 function getWithBody(path: string, params: Record<string, string>, body: unknown): Promise<{ status: number; text: string; contentType: string | undefined }> {
   // Go's url.Values.Encode: keys sorted, values query-escaped (space as +).
   const qs = Object.keys(params)
     .sort()
-    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params[k]!).replace(/%20/g, '+')}`)
+    .map((k) => `${goQueryEscape(k)}=${goQueryEscape(params[k]!)}`)
     .join('&');
   const url = new URL(`${srv.url}${API}/${path}${qs ? `?${qs}` : ''}`);
   const data = Buffer.from(JSON.stringify(body));
@@ -74,6 +81,8 @@ function getWithBody(path: string, params: Record<string, string>, body: unknown
         accept: 'application/json',
         'content-length': String(data.length),
         'user-agent': 'Go-http-client/1.1',
+        // Go's transport asks for gzip by itself (and decodes it transparently)
+        'accept-encoding': 'gzip',
       },
     });
     req.on('response', (res) => {
@@ -257,5 +266,171 @@ describe('records summary', () => {
     const pipeline = await getWithBody('-/results/-/records/summary', { group_by: 'pipeline' }, {});
     expect(pipeline.status).toBe(501);
     expect(JSON.parse(pipeline.text)).toMatchObject({ code: 12 });
+  });
+});
+
+/** A Results client's `ListRecordsRequest` as protojson writes it (JSON names, field-number order, empty fields left out). */
+function listRecordsRequest(parent: string, filter: string, pageSize: number, pageToken = ''): Record<string, unknown> {
+  return { parent, ...(filter ? { filter } : {}), pageSize, ...(pageToken ? { pageToken } : {}), orderBy: 'create_time desc' };
+}
+
+/** What `tkn-results … list` reads of a record (json.Unmarshal into a v1 run; Go's json ignores the rest). */
+const RunValue = z.object({
+  metadata: z.object({ name: z.string(), namespace: z.string(), uid: z.string(), labels: z.record(z.string(), z.string()) }),
+  status: z.object({
+    conditions: z.array(z.object({ type: z.literal('Succeeded'), status: z.enum(['True', 'False', 'Unknown']), reason: z.string(), message: z.string().optional() })).length(1),
+    startTime: Timestamp.optional(),
+    completionTime: Timestamp.optional(),
+  }),
+});
+
+/** tektoncd/cli's formatted.Condition, the STATUS column: Succeeded/Failed/Running, with the reason when it says more. */
+function statusColumn(c: z.infer<typeof RunValue>['status']['conditions'][number]): string {
+  const status = c.status === 'True' ? 'Succeeded' : c.status === 'False' ? 'Failed' : 'Running';
+  return c.reason && c.reason !== status ? `${status}(${c.reason})` : status;
+}
+
+/**
+ * `tkn-results pipelinerun list` / `taskrun list` (pkg/cli/cmd/*\/list.go): the filter
+ * common.BuildFilterString builds, `create_time desc`, page_size = --limit (50), the
+ * common.ListFields mask, parent `<ns>/results/-` (or `-/results/-` with -A); then each record's
+ * data.value is unmarshalled into a run and printed NAME, UID, STARTED, DURATION, STATUS.
+ */
+async function tknList(kind: 'PipelineRun' | 'TaskRun', ns: string | '-', extra: string[] = [], limit = 50, pageToken = '') {
+  const filter = [`(data_type=="tekton.dev/v1.${kind}" || data_type=="tekton.dev/v1beta1.${kind}")`, ...extra].join(' && ');
+  const parent = `${ns}/results/-`;
+  const params: Record<string, string> = { fields: LIST_FIELDS, filter, order_by: 'create_time desc', page_size: String(limit) };
+  if (pageToken) params['page_token'] = pageToken;
+  const res = await getWithBody(`${parent}/records`, params, listRecordsRequest(parent, filter, limit, pageToken));
+  expect(res.status, res.text).toBe(200);
+  const page = ListRecordsResponse.parse(JSON.parse(res.text));
+  const rows = (page.records ?? []).map((rec) => {
+    // the mask keeps exactly what the client asked for
+    expect(Object.keys(rec).sort()).toEqual(['create_time', 'data', 'name', 'uid', 'update_time']);
+    expect(Object.keys(rec.data!)).toEqual(['value']);
+    const run = RunValue.parse(JSON.parse(Buffer.from(rec.data!.value!, 'base64').toString('utf8')));
+    expect(rec.uid).toBe(run.metadata.uid);
+    expect(rec.name).toBe(`${run.metadata.namespace}/results/${rec.name!.split('/')[2]}/records/${run.metadata.uid}`);
+    return { namespace: run.metadata.namespace, name: run.metadata.name, uid: run.metadata.uid, status: statusColumn(run.status.conditions[0]!), run };
+  });
+  return { rows, next: page.next_page_token };
+}
+
+describe('tkn-results pipelinerun list and taskrun list print our runs', () => {
+  it('pipelinerun list -n ci: the namespace’s PipelineRuns, newest first, with their status', async () => {
+    const { rows, next } = await tknList('PipelineRun', 'ci');
+    expect(rows.map((r) => [r.name, r.uid, r.status])).toEqual([
+      [runs[1]!.pr.name, runs[1]!.pr.uid, 'Failed'],
+      [runs[0]!.pr.name, runs[0]!.pr.uid, 'Succeeded'],
+    ]);
+    expect(rows[0]!.run.status).toMatchObject({ startTime: '2026-11-24T09:00:00Z', completionTime: '2026-11-24T09:02:30Z' });
+    expect(next).toBeUndefined();
+  });
+
+  it('pipelinerun list -A: every namespace', async () => {
+    const { rows } = await tknList('PipelineRun', '-');
+    expect(rows.map((r) => [r.namespace, r.name])).toEqual([
+      ['team-b', runs[2]!.pr.name],
+      ['ci', runs[1]!.pr.name],
+      ['ci', runs[0]!.pr.name],
+    ]);
+    expect(rows[0]!.status).toBe('Failed(Cancelled)');
+  });
+
+  it('pipelinerun list pr-1: a name it contains', async () => {
+    const { rows } = await tknList('PipelineRun', 'ci', ['data.metadata.name.contains("pr-1")']);
+    expect(rows.map((r) => r.uid)).toEqual([runs[1]!.pr.uid]);
+  });
+
+  it('taskrun list -n ci: the TaskRuns, still running, with their pipeline labels', async () => {
+    const { rows } = await tknList('TaskRun', 'ci');
+    expect(rows.map((r) => [r.name, r.status])).toEqual([
+      [runs[1]!.tr.name, 'Running'],
+      [runs[0]!.tr.name, 'Running'],
+    ]);
+    expect(rows[1]!.run.metadata.labels).toEqual({ 'tekton.dev/pipelineRun': runs[0]!.pr.name, 'tekton.dev/taskRun': runs[0]!.tr.name, 'tekton.dev/pipelineTask': 'build' });
+  });
+
+  it('taskrun list --pipelinerun pr-0 and -L tekton.dev/pipelineTask=build', async () => {
+    const byPr = await tknList('TaskRun', 'ci', [`data.metadata.labels['tekton.dev/pipelineRun'] == '${runs[0]!.pr.name}'`]);
+    expect(byPr.rows.map((r) => r.uid)).toEqual([runs[0]!.tr.uid]);
+    const byLabel = await tknList('TaskRun', '-', ['data.metadata.labels["tekton.dev/pipelineTask"]=="build"']);
+    expect(byLabel.rows.map((r) => r.uid)).toEqual([runs[2]!.tr.uid, runs[1]!.tr.uid, runs[0]!.tr.uid]);
+  });
+
+  it('taskrun list --limit 5 --single-page=false: pages with the token of the page before', async () => {
+    const first = await tknList('TaskRun', '-', [], 5);
+    expect(first.rows).toHaveLength(3);
+    expect(first.next).toBeUndefined();
+    const one = await tknList('TaskRun', '-', [], 1);
+    expect(one.next).toBeTruthy();
+    const two = await tknList('TaskRun', '-', [], 1, one.next);
+    expect([...one.rows, ...two.rows].map((r) => r.uid)).toEqual(first.rows.slice(0, 2).map((r) => r.uid));
+  });
+});
+
+describe('a records list of both kinds, paged', () => {
+  const kindOf = (r: { data?: { type?: string } }) => (r.data!.type === 'results.tekton.dev/v1.EventList' ? 'el' : 'run');
+
+  async function page(path: string, params: Record<string, string>) {
+    const res = await getWithBody(path, params, {});
+    expect(res.status, res.text).toBe(200);
+    return ListRecordsResponse.parse(JSON.parse(res.text));
+  }
+
+  async function all(path: string, order: string, pageSize: number): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const p = await page(path, { order_by: order, page_size: String(pageSize), fields: 'records.name,records.data.type,next_page_token', ...(token ? { page_token: token } : {}) });
+      expect(p.records!.length).toBeLessThanOrEqual(pageSize);
+      out.push(...p.records!.map((r) => `${kindOf(r)} ${r.name}`));
+      token = p.next_page_token;
+      if (!token) return out;
+    }
+    throw new Error('more than 50 pages');
+  }
+
+  it('pages one record at a time through EventLists and run records interleaved, each once, in the order of one page', async () => {
+    for (const order of ['create_time desc', 'create_time asc', 'update_time desc']) {
+      const whole = await all('-/results/-/records', order, 1000);
+      expect(whole).toHaveLength(12);
+      for (const size of [1, 2, 5]) expect(await all('-/results/-/records', order, size), `${order}, page_size ${size}`).toEqual(whole);
+    }
+  });
+
+  it('orders a row’s two records by kind in the list’s direction: run record first when descending', async () => {
+    const { pr } = runs[0]!;
+    const desc = await all(`ci/results/${pr.uid}/records`, 'create_time desc', 1);
+    const asc = await all(`ci/results/${pr.uid}/records`, 'create_time asc', 1);
+    expect(desc).toEqual([...asc].reverse());
+    expect(desc.map((d) => d.split(' ')[0])).toEqual(['run', 'el', 'run', 'el']);
+    // each row's run record and EventList are neighbours
+    expect(desc[0]!.split('/').pop()).not.toBe(desc[1]!.split('/').pop());
+  });
+
+  it('refuses a page token made for another filter, so a cursor of one kind is never read by another query', async () => {
+    const p = await page('-/results/-/records', { page_size: '1', filter: 'data_type == PIPELINE_RUN' });
+    const res = await getWithBody('-/results/-/records', { page_size: '1', filter: 'data_type == TASK_RUN', page_token: p.next_page_token! }, {});
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('records summary over run records', () => {
+  it('filters by what a run record holds: data_type, data.metadata, labels and status', async () => {
+    const total = async (filter: string) => {
+      const res = await getWithBody('-/results/-/records/summary', { summary: 'total', filter }, {});
+      expect(res.status, res.text).toBe(200);
+      return RecordListSummary.parse(JSON.parse(res.text)).summary[0]!['total'];
+    };
+    expect(await total('data_type == PIPELINE_RUN')).toBe(3);
+    expect(await total('data_type == "tekton.dev/v1.TaskRun"')).toBe(3);
+    expect(await total('data_type == "results.tekton.dev/v1.EventList"')).toBe(0);
+    expect(await total(`data.metadata.labels["tekton.dev/pipelineRun"] == "${runs[0]!.pr.name}"`)).toBe(2);
+    expect(await total('data.metadata.namespace == "ci" && data.status.conditions[0].reason == "Running"')).toBe(2);
+    expect(await total('data.status.conditions[0].reason in ["Failed", "Cancelled"]')).toBe(2);
+    expect(await total('data.status.completionTime > timestamp("2026-11-24T09:00:00Z")')).toBe(3);
+    // an EventList's items are not a run record's
+    expect(await total('data.items.exists(i, i.reason == "Scheduled")')).toBe(0);
   });
 });
