@@ -1,7 +1,7 @@
 /**
- * One page of records, bounded by bytes as well as by count. The page's records are listed
- * with the size of their EventLists (not the lists themselves) beside the run records (small,
- * read whole: listRecordEntries.ts); the page ends before the
+ * One page of records, bounded by bytes as well as by count. The page's records (EventLists and
+ * run records: listRecordEntries.ts) are listed with the size of their bodies (an EventList's
+ * items, a run's status), not the bodies; the page ends before the
  * record that would take it over MAX_PAGE_BYTES (it always holds at least one), and
  * `next_page_token` continues after the last record given. A page over STREAM_OVER_BYTES is
  * written as it is read, a slice of records at a time, so the function holds one slice in
@@ -12,9 +12,11 @@ import { json, type CoreResponse } from '../../shared/http/core.js';
 import { lease } from '../../shared/db/pool.js';
 import type { Cursor, ListOptions } from '../../shared/store/listing.js';
 import { recordData, type RecordScope } from '../../shared/store/queryRecords.js';
+import { runStatuses } from '../../shared/store/queryRunRecords.js';
+import type { RunStatus } from '../../shared/event.js';
 import { cursorOf, listRecordEntries, type EntryPage, type RecordEntry } from '../../shared/store/listRecordEntries.js';
 import type { RecordFilters } from '../../shared/filter/recordFilters.js';
-import { renderRecord, renderedRecordBytes, renderRunRecord } from './render.js';
+import { renderRecord, renderedRecordBytes, renderedRunRecordBytes, renderRunRecord } from './render.js';
 import { applyFields, type FieldMask } from './fieldMask.js';
 
 /** Smaller answers are built whole (one round trip, a Content-Length); larger ones streamed. */
@@ -22,13 +24,11 @@ export const STREAM_OVER_BYTES = 1024 * 1024;
 /** About how many bytes of records one round trip of a streamed page fetches. */
 const SLICE_BYTES = 1024 * 1024;
 
-/** A page entry with what it will take: a run record is rendered at once (it is small and whole). */
-type Sized = RecordEntry & { bytes: number; rendered?: Record<string, unknown> };
+/** A page entry with about how many bytes it will take. */
+type Sized = RecordEntry & { bytes: number };
 
 function sized(e: RecordEntry): Sized {
-  if (e.kind === 'eventList') return { ...e, bytes: renderedRecordBytes(e.head.data_bytes) };
-  const rendered = renderRunRecord(e.row);
-  return { ...e, rendered, bytes: JSON.stringify(rendered).length };
+  return { ...e, bytes: e.kind === 'eventList' ? renderedRecordBytes(e.head.data_bytes) : renderedRunRecordBytes(e.row) };
 }
 
 /** The records that fit in `maxBytes` (at least one), and where the next page starts. */
@@ -45,12 +45,26 @@ export function cutByBytes(page: EntryPage, maxBytes: number): { items: Sized[];
   return { items, next: cursorOf(items[items.length - 1]!), bytes };
 }
 
-const eventListIds = (items: Sized[]) => items.flatMap((e) => (e.kind === 'eventList' ? [e.head.id] : []));
+/** The bodies of some records of a page: EventList texts and run statuses, by row id. */
+interface Bodies {
+  data: Map<string, string>;
+  statuses: Map<string, RunStatus | null>;
+}
 
-/** The record as JSON, or undefined for an EventList deleted since the page was listed. */
-function render(e: Sized, data: Map<string, string>): Record<string, unknown> | undefined {
-  if (e.kind === 'run') return e.rendered;
-  const text = data.get(e.head.id);
+/** At most two queries, each for the records of one kind among `items`. */
+async function bodies(db: pg.ClientBase, items: Sized[]): Promise<Bodies> {
+  const lists = items.flatMap((e) => (e.kind === 'eventList' ? [e.head.id] : []));
+  const runs = items.flatMap((e) => (e.kind === 'run' ? [e.row.id] : []));
+  return {
+    data: lists.length > 0 ? await recordData(db, lists) : new Map(),
+    statuses: runs.length > 0 ? await runStatuses(db, runs) : new Map(),
+  };
+}
+
+/** The record as JSON, or undefined for one deleted since the page was listed. */
+function render(e: Sized, b: Bodies): Record<string, unknown> | undefined {
+  if (e.kind === 'run') return b.statuses.has(e.row.id) ? renderRunRecord({ ...e.row, run_status: b.statuses.get(e.row.id)! }) : undefined;
+  const text = b.data.get(e.head.id);
   return text === undefined ? undefined : renderRecord({ ...e.head, data: text });
 }
 
@@ -95,10 +109,9 @@ async function* streamed(
     let first = true;
     for (const slice of slices(items)) {
       signal?.throwIfAborted();
-      const ids = eventListIds(slice);
-      const data = ids.length > 0 ? await recordData(l.client, ids) : new Map<string, string>();
+      const b = await bodies(l.client, slice);
       for (const entry of slice) {
-        const record = render(entry, data);
+        const record = render(entry, b);
         if (record === undefined) continue; // deleted since the page was listed
         const shown = mask ? (applyFields({ records: [record] }, mask)['records'] as unknown[])[0] : record;
         yield (first ? '' : ',') + JSON.stringify(shown);
@@ -134,9 +147,8 @@ export async function recordsPage(a: RecordsPageArgs): Promise<CoreResponse> {
   if (page.bytes > STREAM_OVER_BYTES) {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: streamed(a.pool, a.signal, page.items, nextToken, a.mask) };
   }
-  const ids = eventListIds(page.items);
-  const data = ids.length > 0 ? await recordData(a.db, ids) : new Map<string, string>();
-  const records = page.items.map((e) => render(e, data)).filter((r) => r !== undefined);
+  const b = await bodies(a.db, page.items);
+  const records = page.items.map((e) => render(e, b)).filter((r) => r !== undefined);
   const body: Record<string, unknown> = { records };
   if (nextToken) body['next_page_token'] = nextToken;
   return json(200, applyFields(body, a.mask));

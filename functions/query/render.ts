@@ -2,7 +2,7 @@
 import { recordName, resultName } from '../../shared/names.js';
 import type { ResultRow } from '../../shared/store/queryResults.js';
 import type { RecordRow } from '../../shared/store/queryRecords.js';
-import { runRecordType, type RunRecordRow } from '../../shared/store/queryRunRecords.js';
+import { runRecordType, type RunRecordHead, type RunRecordRow } from '../../shared/store/queryRunRecords.js';
 import type { RunStatus } from '../../shared/event.js';
 
 /**
@@ -100,4 +100,13 @@ const RECORD_OVERHEAD_BYTES = 600;
 /** About how many bytes `renderRecord` will write for a record whose EventList is `dataBytes` long. */
 export function renderedRecordBytes(dataBytes: number): number {
   return Math.ceil(dataBytes / 3) * 4 + RECORD_OVERHEAD_BYTES;
+}
+
+/**
+ * About how many bytes (at most) `renderRunRecord` will write for a run record: its status text
+ * (a step grows by its `terminated` wrapper, by less than half) and names, in base64.
+ */
+export function renderedRunRecordBytes(h: RunRecordHead): number {
+  const names = h.parent.length + h.run_name.length + h.run_uid.length + h.result_run_name.length + (h.task_name?.length ?? 0);
+  return renderedRecordBytes(Math.ceil(1.5 * h.status_bytes) + 2 * names + 400);
 }

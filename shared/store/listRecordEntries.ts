@@ -12,9 +12,10 @@ import type pg from 'pg';
 import type { RecordFilters, KindFilter } from '../filter/recordFilters.js';
 import type { Cursor, ListOptions, RecordKind } from './listing.js';
 import { listRecordHeads, type RecordHead, type RecordScope } from './queryRecords.js';
-import { listRunRecords, type RunRecordRow } from './queryRunRecords.js';
+import { listRunRecordHeads, type RunRecordHead } from './queryRunRecords.js';
 
-export type RecordEntry = { kind: 'eventList'; head: RecordHead } | { kind: 'run'; row: RunRecordRow };
+/** A record of the page, without its body (an EventList's items, a run's status): those are read for the records that fit. */
+export type RecordEntry = { kind: 'eventList'; head: RecordHead } | { kind: 'run'; row: RunRecordHead };
 
 export interface EntryPage {
   items: RecordEntry[];
@@ -70,7 +71,7 @@ export async function listRecordEntries(db: pg.ClientBase | pg.Pool, scope: Reco
     more ||= page.next !== null;
   }
   if (filters.runs.matches !== 'none') {
-    const page = await listRunRecords(db, scope, optsFor('run', filters.runs, opts));
+    const page = await listRunRecordHeads(db, scope, optsFor('run', filters.runs, opts));
     for (const row of page.items) entries.push({ kind: 'run', row });
     more ||= page.next !== null;
   }

@@ -4,6 +4,11 @@
  * `records` row is one run (its EventList and its terminal status), so a minimal run record is a
  * second view of the same row, named `<result>/records/<run uid>`. Its JSON is built in
  * render.ts; this module only reads the row.
+ *
+ * A list reads the rows without their status but with its size (`listRunRecordHeads`), as the
+ * EventLists of a page are read (queryRecords.ts): a status holds up to a thousand steps, so a
+ * page of 10,000 is sized first and only the statuses of the records that fit are read
+ * (`runStatuses`).
  */
 import type pg from 'pg';
 import { inNamespaces, keyset, recordSortValue, rfc3339, toPage, Where, type ListOptions, type Page } from './listing.js';
@@ -39,24 +44,43 @@ export const runRecordType = (kind: string): string => `tekton.dev/v1.${kind}`;
 export const TASK_NAME_SQL = `(select e.event->'regarding'->>'taskName' from record_events e
     where e.record_id = rec.id and rec.run_kind = 'TaskRun' limit 1)`;
 
-const COLUMNS = `rec.id, rec.parent, res.name as result_name, rec.run_kind, rec.run_name, rec.run_uid,
-  res.run_kind as result_run_kind, res.run_name as result_run_name, rec.run_status, rec.version,
+/** A run record of a list page, without its status (see `runStatuses`). */
+export interface RunRecordHead extends Omit<RunRecordRow, 'run_status'> {
+  /** the length in bytes of the status JSON text (0 when there is none) */
+  status_bytes: number;
+}
+
+const HEAD_COLUMNS = `rec.id, rec.parent, res.name as result_name, rec.run_kind, rec.run_name, rec.run_uid,
+  res.run_kind as result_run_kind, res.run_name as result_run_name, rec.version,
   ${TASK_NAME_SQL} as task_name,
   ${rfc3339('rec.create_time')} as create_time, ${rfc3339('rec.update_time')} as update_time`;
 
-export async function listRunRecords(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordRow>> {
+const COLUMNS = `${HEAD_COLUMNS}, rec.run_status`;
+
+/** One page of run records by count, without their statuses. */
+export async function listRunRecordHeads(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordHead>> {
   const w = new Where();
   if (opts.namespaces) w.add(inNamespaces(w, 'rec.parent', opts.namespaces));
   if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
   const orderBy = keyset(w, 'rec', opts);
   const limit = w.param(opts.pageSize + 1);
-  const { rows } = await db.query<RunRecordRow>({
-    text: `select ${COLUMNS}, ${recordSortValue('rec', opts.order)} as sort_value
+  const { rows } = await db.query<RunRecordHead>({
+    text: `select ${HEAD_COLUMNS}, coalesce(octet_length(rec.run_status::text), 0)::int as status_bytes,
+                  ${recordSortValue('rec', opts.order)} as sort_value
              from records rec join results res on res.id = rec.result_id
              ${w.sql()} order by ${orderBy} limit ${limit}`,
     values: w.values,
   });
   return toPage(rows, opts.pageSize);
+}
+
+/** The status of each record id (null: none yet; a record deleted meanwhile is missing from the map). */
+export async function runStatuses(db: pg.ClientBase | pg.Pool, ids: string[]): Promise<Map<string, RunStatus | null>> {
+  const { rows } = await db.query<{ id: string; run_status: RunStatus | null }>({
+    text: `select rec.id, rec.run_status from records rec where rec.id = any($1::uuid[])`,
+    values: [ids],
+  });
+  return new Map(rows.map((r) => [r.id, r.run_status]));
 }
 
 /** The run record `<parent>/results/<result>/records/<run uid>`, if that run is under that result. */

@@ -12,7 +12,7 @@ import { buildFunctions, endPools, type Functions } from '../../functions/runtim
 import { listen, routeAll, serverLimits } from '../../functions/server.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { closeServer, INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
-import { API, eventCe, newRun, query, send, storedEvent } from '../helpers/ce.js';
+import { API, eventCe, newRun, query, send, statusCe, storedEvent } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 
 interface Srv {
@@ -174,6 +174,34 @@ describe('records pages bounded by bytes', () => {
     // each run's EventList and run record, once each
     expect(new Set(seen).size).toBe(10);
     expect(seen).toHaveLength(10);
+  });
+
+  it('bounds pages of run records by bytes too: a run status with many steps is sized before it is read', async () => {
+    const ns = 'steps';
+    for (let r = 0; r < 4; r++) {
+      const run = newRun('TaskRun', `many-steps-${r}`);
+      const steps = Array.from({ length: 100 }, (_, i) => ({ name: `step-${i}`, exitCode: 1, reason: `${i} ${'r'.repeat(150)}` }));
+      const res = await send(fast.url, [eventCe(storedEvent({ namespace: ns }), run, null, ns), statusCe(run, null, { reason: 'Failed', message: 'x', steps }, 500, ns)]);
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const filter = encodeURIComponent('data_type == TASK_RUN');
+      const res = await query(fast.url, `/${ns}/results/-/records?page_size=100&filter=${filter}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body).length).toBeLessThanOrEqual(64 * 1024);
+      for (const r of res.body.records as { name: string; data: { value: string } }[]) {
+        seen.push(r.name);
+        expect(JSON.parse(Buffer.from(r.data.value, 'base64').toString('utf8')).status.steps).toHaveLength(100);
+      }
+      token = res.body.next_page_token;
+      pages++;
+    } while (token && pages < 10);
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(4);
+    expect(seen).toHaveLength(4);
   });
 
   it('streams a large page in the same JSON shape', async () => {
