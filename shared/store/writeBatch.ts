@@ -27,12 +27,12 @@ import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { WriteConflict } from '../db/errors.js';
 import { retryConflicts } from '../db/retry.js';
-import { listKeyString, type ChangeSink, type EventWrite, type ListKey, type StatusWrite, type StoredChange, type Write } from './types.js';
+import { betterKey, listKeyString, type ChangeSink, type EventWrite, type ListKey, type StatusWrite, type StoredChange, type Write } from './types.js';
 import { ensureLists } from './ensureLists.js';
 import { createLists } from './createLists.js';
 import { prepareAppend, prepareEvents, runAppend, type PreparedAppend, type PreparedEvent } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
-import { lockLists, touchRows } from './touchLists.js';
+import { lockLists, touchResults, touchRows } from './touchLists.js';
 
 export interface BatchOutcome {
   /** records whose stored content changed */
@@ -81,7 +81,7 @@ function deletedIsConflict(err: unknown): never {
 
 function sortedKeys(lists: ListKey[]): ListKey[] {
   const keys = new Map<string, ListKey>();
-  for (const k of lists) keys.set(listKeyString(k), k);
+  for (const k of lists) keys.set(listKeyString(k), betterKey(keys.get(listKeyString(k)), k));
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
@@ -121,7 +121,7 @@ async function writeInTransaction(
   }
   await touchRows(client, 'records', summaries.map((s) => s.recordId).filter((id) => !changed.has(id)));
   for (const s of summaries) await applySummary(client, s.w, s);
-  await touchRows(client, 'results', summaries.map((s) => s.resultId));
+  await touchResults(client, summaries.map((s) => ({ id: s.resultId, pipeline: s.w.list.pipeline })));
   for (const s of summaries) changed.add(s.recordId);
   if (sink && changes.length > 0) await sink.onChanges(client, changes);
   return { changedRecords: changed.size };

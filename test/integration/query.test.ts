@@ -32,7 +32,7 @@ describe('query API', () => {
     expect(res.body.results.map((r: { name: string }) => r.name)).toEqual(prs.slice(0, 3).map(({ pr }) => `team-a/results/${pr.uid}`));
     const r = res.body.results[0];
     expect(Object.keys(r).sort()).toEqual(
-      ['annotations', 'create_time', 'created_time', 'etag', 'id', 'name', 'uid', 'update_time', 'updated_time'].sort(),
+      ['annotations', 'create_time', 'created_time', 'etag', 'id', 'name', 'summary', 'uid', 'update_time', 'updated_time'].sort(),
     );
     expect(r.create_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(r.created_time).toBe(r.create_time);
