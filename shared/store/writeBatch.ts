@@ -7,7 +7,9 @@
  * - Otherwise one transaction: the missing results and records are created (createLists), the
  *   run statuses' lists resolved and locked, the events appended, the statuses applied, the
  *   ChangeSink told what changed, then commit. A list is created in the transaction that
- *   appends to it, so a refused write leaves nothing behind.
+ *   appends to it, so a refused write leaves nothing behind. A result is created with its
+ *   first-sight summary and annotations (createLists); the status step's touch of the results
+ *   teaches one created without its Pipeline's name (touchResults), after the locks below.
  * A conflict (deadlock, serialisation failure, a list missing mid-write) retries the whole
  * write from the start (shared/db/retry.ts).
  *
