@@ -111,7 +111,16 @@ async function writeInTransaction(
   } else if (!listsKnown && append) {
     await createLists(client, append.keys).catch(deletedIsConflict);
   }
-  const appended = await runAppend(client, append, sink !== undefined);
+  let appended = await runAppend(client, append, sink !== undefined);
+  if (!appended.ready && statuses.length === 0 && !listsKnown && append) {
+    // A concurrent writer created one of these results after createLists' snapshot: ours waited
+    // on its insert, skipped the row, and so created none of its records. That writer has
+    // committed by now, and a new statement sees its rows: create what is still missing and
+    // append again, rather than retrying the whole write after a back-off (first sight of a
+    // PipelineRun whose TaskRuns arrive in concurrent requests does this all the time).
+    await createLists(client, append.keys).catch(deletedIsConflict);
+    appended = await runAppend(client, append, sink !== undefined);
+  }
   if (!appended.ready) throw missing();
   changes.push(...appended.changes);
   const changed = new Set(appended.changedRecords);

@@ -2,16 +2,18 @@
  * Group commit (shared/store/appendQueue.ts) and the all-or-nothing write protocol, driven
  * below HTTP so that a write Postgres refuses can be made on purpose.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type pg from 'pg';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { newRun, storedEvent, type Run } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
 import { classifyPgError, WriteConflict } from '../../shared/db/errors.js';
-import { prepareBatch, storeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
+import { prepareBatch, storeBatch, writeBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
+import { createLists } from '../../shared/store/createLists.js';
+import { logger } from '../../shared/log.js';
 import { eventListRecordId } from '../../shared/names.js';
-import { eventWrite, type ChangeSink, type EventWrite, type StoredChange } from '../../shared/store/types.js';
+import { eventWrite, type ChangeSink, type EventWrite, type ListKey, type StoredChange } from '../../shared/store/types.js';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -163,6 +165,42 @@ describe('group commit, writes beside a running one', () => {
     const run = newRun('TaskRun', 'par-lone');
     await queue.submit(prepareBatch([write(run)]));
     expect(await stored(run)).toEqual({ results: 1, records: 1, events: 1 });
+  });
+});
+
+describe('first sight of one PipelineRun in concurrent writes', () => {
+  it('appends to a TaskRun whose Result another writer created meanwhile without retrying the write', async () => {
+    const pr = newRun('PipelineRun', 'fs-pr');
+    const key = (tr: Run): ListKey => ({ parent: 'ci', resultUid: pr.uid, resultRunKind: 'PipelineRun', resultRunName: pr.name, recordId: eventListRecordId(pr.uid, tr.uid), runKind: 'TaskRun', runName: tr.name, runUid: tr.uid });
+    const [a, b] = [newRun('TaskRun', 'fs-pr-a'), newRun('TaskRun', 'fs-pr-b')];
+    // Another writer's transaction creates the Result (and a's list) and is still open.
+    const other = await db.pool.connect();
+    const debug = vi.spyOn(logger, 'debug');
+    let retried: unknown[] = [];
+    try {
+      await other.query('begin');
+      await createLists(other, [key(a)]);
+      const event = storedEvent({ taskName: b.name });
+      const ours = writeBatch(db.pool, [eventWrite(key(b), `${event.metadata.uid}/${event.metadata.resourceVersion}`, event)]);
+      await until(
+        async () => (await db.pool.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`)).rows[0]!.n,
+        (n) => n > 0,
+        'our write to wait on the other insert of the Result',
+      );
+      await other.query('commit');
+      await ours;
+    } finally {
+      other.release();
+      retried = debug.mock.calls.filter(([, msg]) => String(msg).includes('retrying'));
+      debug.mockRestore();
+    }
+    const { rows } = await db.pool.query<{ records: number; events: number }>(
+      `select count(distinct r.id)::int as records, count(e.event_key)::int as events
+         from results s join records r on r.result_id = s.id left join record_events e on e.record_id = r.id where s.name = $1`,
+      [pr.uid],
+    );
+    expect(rows[0]).toEqual({ records: 2, events: 1 });
+    expect(retried).toEqual([]);
   });
 });
 
