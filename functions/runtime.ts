@@ -154,7 +154,7 @@ function dispatchParts(config: Config, pool: pg.Pool): { dispatch: Handler; disp
 
 /** The pages for people (`/ui`): the same authorisation as the query API. */
 export async function buildUi(config: Config, pool: pg.Pool): Promise<Handler> {
-  return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool) });
+  return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool), webhookMaxAgeSeconds: config.WEBHOOK_MAX_AGE_SECONDS });
 }
 
 /** `pools`: one pool for everything (tests), or one per role (the default). */

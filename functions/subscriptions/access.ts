@@ -31,6 +31,11 @@ export interface SubscriptionAccess {
   visible(caller: Caller, id: string): Promise<Subscription>;
   /** One page (id order, after `after`) of the subscriptions the caller may see. */
   list(caller: Caller, page: { after: string | null; limit: number }): Promise<Subscription[]>;
+  /**
+   * One page of visible subscriptions, each with its `recent` newest deliveries (and whether it
+   * has more): what the pages list. Bounded: `limit` subscriptions, `recent + 1` rows each.
+   */
+  listWithRecent(caller: Caller, page: { after: string | null; limit: number; recent: number }): Promise<Array<{ subscription: Subscription; recent: DeliveryView[]; more: boolean }>>;
   /** A visible subscription's deliveries, newest first. */
   deliveries(
     caller: Caller,
@@ -70,6 +75,17 @@ export function subscriptionAccess(pool: pg.Pool, authorizer: Authorizer, opts: 
     async list(caller, page) {
       const scope = await authorizer.authorize(caller, '-', 'list', 'records');
       return listSubscriptions(pool, { within: scope.all ? null : scope.namespaces, after: page.after, limit: page.limit });
+    },
+    async listWithRecent(caller, page) {
+      const scope = await authorizer.authorize(caller, '-', 'list', 'records');
+      const subs = await listSubscriptions(pool, { within: scope.all ? null : scope.namespaces, after: page.after, limit: page.limit });
+      // Each one lies within the caller's scope (the list asked for no other): no second check.
+      const out = [];
+      for (const subscription of subs) {
+        const rows = await listDeliveries(pool, subscription.id, { state: null, before: null, limit: page.recent + 1 });
+        out.push({ subscription, recent: rows.slice(0, page.recent), more: rows.length > page.recent });
+      }
+      return out;
     },
     async deliveries(caller, id, page) {
       const subscription = await visible(caller, id);

@@ -20,15 +20,19 @@ import { page, seeOther, SECURITY_HEADERS } from './layout.js';
 import { checkSameOrigin, pageToken, signInCookie, signOutCookie } from './session.js';
 import { safeReturnPath, signInPage } from './signInPage.js';
 import { STYLESHEET } from './style.js';
-import { encodeCursor, matchUiRoute, parseListQuery, type UiRoute } from './routes.js';
+import { encodeCursor, matchUiRoute, parseListQuery, SUBSCRIPTIONS_PAGE, type UiRoute } from './routes.js';
 import { runList } from './runListPage.js';
 import { runPage } from './runPage.js';
+import { subscriptionViews } from './subscriptionsView.js';
+import { subscriptionAccess } from '../subscriptions/access.js';
 
 export interface UiDeps {
   pool: pg.Pool;
   authorizer: Authorizer;
   /** Most results one list page reads per namespace, whatever the filter (bounded work). */
   listWindow?: number;
+  /** WEBHOOK_MAX_AGE_SECONDS: a redelivery gets this long again. */
+  webhookMaxAgeSeconds: number;
 }
 
 const MAX_TOKEN_LENGTH = 4096;
@@ -48,6 +52,7 @@ function formBody(req: CoreRequest): URLSearchParams {
 export function createUiHandler(deps: UiDeps): Handler {
   const { pool, authorizer } = deps;
   const listWindow = deps.listWindow ?? 2000;
+  const subscriptions = subscriptionViews(subscriptionAccess(pool, authorizer, { maxAgeSeconds: deps.webhookMaxAgeSeconds }));
 
   async function login(req: CoreRequest): Promise<CoreResponse> {
     checkSameOrigin(req);
@@ -98,17 +103,24 @@ export function createUiHandler(deps: UiDeps): Handler {
       checkSameOrigin(req);
       return seeOther('/ui/login', { 'set-cookie': signOutCookie(req) });
     }
+    // Form posts that change something pass the Origin check before anything is read or authorised.
+    if (route.view === 'redeliver' || route.view === 'deleteSubscription') checkSameOrigin(req);
     const { token, via } = pageToken(req);
     const signedIn = via === 'cookie';
     try {
       // Impersonation headers (a proxy acting for a user) apply to pages as to the API.
       const caller: Caller = { ...callerOf(req), token };
       if (route.view === 'list') return await list(route, caller, signedIn);
+      if (route.view === 'subscriptions') return await subscriptions.list(route, caller, signedIn);
+      if (route.view === 'subscription') return await subscriptions.detail(route, caller, signedIn);
+      if (route.view === 'redeliver') return await subscriptions.redeliver(req, route, caller);
+      if (route.view === 'deleteSubscription') return await subscriptions.remove(req, route, caller);
       await authorizer.authorize(caller, route.namespace, 'get', 'records');
       return await runPage(pool, route, signedIn);
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) {
-        const next = req.path + (req.query.size ? `?${req.query.toString()}` : '');
+        // After signing in the browser GETs `next`: a form post's path would only answer 405.
+        const next = req.method === 'POST' ? SUBSCRIPTIONS_PAGE : req.path + (req.query.size ? `?${req.query.toString()}` : '');
         // A stale cookie (the token was revoked) is dropped, so the form is not shown forever.
         const headers = via === 'cookie' ? { 'set-cookie': signOutCookie(req), ...err.headers } : err.headers;
         return signInPage(401, { next, headers, error: via === 'none' ? undefined : 'The token was not accepted; sign in again.' });
