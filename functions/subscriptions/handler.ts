@@ -7,57 +7,29 @@
  * A new target (create, or a PATCH of `url`) must pass the URL checks and the CloudEvents
  * webhook handshake. The secret is answered once, on creation; never again, never logged.
  */
-import type pg from 'pg';
 import { json, withProblems, type CoreRequest, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import { callerOf, type Caller } from '../../shared/http/caller.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
-import type { Authorizer } from '../query/access.js';
-import { insertSubscription, updateSubscription } from '../../shared/store/subscriptions.js';
-import { deliveryState, subscriptionAccess } from './access.js';
-import { generateSecret, type SecretBox } from '../../shared/webhooks/secret.js';
-import { urlProblem } from '../../shared/webhooks/targets.js';
-import { handshake } from '../../shared/webhooks/handshake.js';
+import { updateSubscription } from '../../shared/store/subscriptions.js';
+import { deliveryState } from './access.js';
+import { checkTarget, createSubscription, type CreateDeps } from './create.js';
 import { compileChangeFilter } from '../../shared/webhooks/filter.js';
-import type { TargetGuard } from '../../shared/webhooks/request.js';
 import { outboxSink } from '../../shared/webhooks/outboxSink.js';
 import { matchSubscriptionRoute, SUBSCRIPTIONS_PREFIX } from './routes.js';
 import { CreateBody, readBody, UpdateBody } from './body.js';
 import { renderDelivery, renderSubscription } from './render.js';
 import { decodeCursor, encodeCursor, pageSize } from './paging.js';
 
-export interface SubscriptionsDeps {
-  pool: pg.Pool;
-  authorizer: Authorizer;
-  box: SecretBox;
-  guard: TargetGuard;
-  /** WebHook-Request-Origin of the handshake */
-  origin: string;
-  timeoutMs: number;
-  maxAgeSeconds: number;
-}
+/** The access rule (access.ts) and what creating needs (create.ts), built in build.ts. */
+export type SubscriptionsDeps = CreateDeps;
 
 export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
-  const { pool } = deps;
-  const access = subscriptionAccess(pool, deps.authorizer, { maxAgeSeconds: deps.maxAgeSeconds });
+  const { pool, access } = deps;
   const { mayCover, visible } = access;
 
-  async function checkTarget(raw: string): Promise<string> {
-    const checked = urlProblem(raw, deps.guard.allowPrivate);
-    if ('problem' in checked) throw new HttpError(400, checked.problem);
-    const shake = await handshake(checked.url, deps.origin, deps.guard, deps.timeoutMs);
-    if (!shake.ok) throw new HttpError(400, `the target refused the CloudEvents webhook handshake: ${shake.reason}`);
-    return checked.url.toString();
-  }
-
   async function create(req: CoreRequest, token: Caller) {
-    const body = readBody(req, CreateBody);
-    await mayCover(token, body.namespaces);
-    compileChangeFilter(body.filter);
-    const url = await checkTarget(body.url);
-    const secret = body.secret ?? generateSecret();
-    const sub = await insertSubscription(pool, { url, filter: body.filter, namespaces: body.namespaces, kinds: body.kinds, secretCiphertext: deps.box.seal(secret) });
-    outboxSink(pool).subscriptionEnabled();
+    const { subscription: sub, secret } = await createSubscription(deps, token, readBody(req, CreateBody));
     return json(201, { ...renderSubscription(sub), secret }, { location: `${SUBSCRIPTIONS_PREFIX}/${sub.id}`, 'cache-control': 'no-store' });
   }
 
@@ -66,7 +38,7 @@ export function createSubscriptionsHandler(deps: SubscriptionsDeps): Handler {
     const sub = await visible(token, id);
     if (body.namespaces !== undefined) await mayCover(token, body.namespaces);
     if (body.filter !== undefined) compileChangeFilter(body.filter);
-    const url = body.url !== undefined && body.url !== sub.url ? await checkTarget(body.url) : undefined;
+    const url = body.url !== undefined && body.url !== sub.url ? await checkTarget(deps, body.url) : undefined;
     const updated = await updateSubscription(pool, id, {
       ...(url !== undefined ? { url } : {}),
       ...(body.filter !== undefined ? { filter: body.filter } : {}),

@@ -24,15 +24,15 @@ import { encodeCursor, matchUiRoute, parseListQuery, SUBSCRIPTIONS_PAGE, type Ui
 import { runList } from './runListPage.js';
 import { runPage } from './runPage.js';
 import { subscriptionViews } from './subscriptionsView.js';
-import { subscriptionAccess } from '../subscriptions/access.js';
+import type { CreateDeps } from '../subscriptions/create.js';
 
 export interface UiDeps {
   pool: pg.Pool;
   authorizer: Authorizer;
   /** Most results one list page reads per namespace, whatever the filter (bounded work). */
   listWindow?: number;
-  /** WEBHOOK_MAX_AGE_SECONDS: a redelivery gets this long again. */
-  webhookMaxAgeSeconds: number;
+  /** The subscriptions' access rule and creation, as the subscriptions API has them (functions/subscriptions/build.ts). */
+  subscriptions: CreateDeps;
 }
 
 const MAX_TOKEN_LENGTH = 4096;
@@ -49,10 +49,16 @@ function formBody(req: CoreRequest): URLSearchParams {
   return new URLSearchParams(req.body.toString('utf8'));
 }
 
+/** A token that may not read every namespace may still cover some: only a 401 stops it here. */
+function forbiddenIsFine(err: unknown): undefined {
+  if (err instanceof HttpError && err.status === 403) return undefined;
+  throw err;
+}
+
 export function createUiHandler(deps: UiDeps): Handler {
   const { pool, authorizer } = deps;
   const listWindow = deps.listWindow ?? 2000;
-  const subscriptions = subscriptionViews(subscriptionAccess(pool, authorizer, { maxAgeSeconds: deps.webhookMaxAgeSeconds }));
+  const subscriptions = subscriptionViews(deps.subscriptions);
 
   async function login(req: CoreRequest): Promise<CoreResponse> {
     checkSameOrigin(req);
@@ -104,13 +110,18 @@ export function createUiHandler(deps: UiDeps): Handler {
       return seeOther('/ui/login', { 'set-cookie': signOutCookie(req) });
     }
     // Form posts that change something pass the Origin check before anything is read or authorised.
-    if (route.view === 'redeliver' || route.view === 'deleteSubscription') checkSameOrigin(req);
+    if (req.method === 'POST') checkSameOrigin(req);
     const { token, via } = pageToken(req);
     const signedIn = via === 'cookie';
     try {
       // Impersonation headers (a proxy acting for a user) apply to pages as to the API.
       const caller: Caller = { ...callerOf(req), token };
       if (route.view === 'list') return await list(route, caller, signedIn);
+      if (route.view === 'newSubscription') {
+        // The form is shown only to a caller the Authorizer accepts (401 otherwise: the sign-in form).
+        if (req.method !== 'POST') await authorizer.authorize(caller, '-', 'list', 'records').catch(forbiddenIsFine);
+        return req.method === 'POST' ? await subscriptions.create(req, caller, signedIn) : subscriptions.newForm(signedIn);
+      }
       if (route.view === 'subscriptions') return await subscriptions.list(route, caller, signedIn);
       if (route.view === 'subscription') return await subscriptions.detail(route, caller, signedIn);
       if (route.view === 'redeliver') return await subscriptions.redeliver(req, route, caller);

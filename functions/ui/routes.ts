@@ -17,6 +17,7 @@ export type UiRoute =
   | { view: 'logout'; query: URLSearchParams }
   | { view: 'stylesheet'; query: URLSearchParams }
   | { view: 'subscriptions'; query: URLSearchParams }
+  | { view: 'newSubscription'; query: URLSearchParams }
   | { view: 'subscription'; id: string; query: URLSearchParams }
   | { view: 'redeliver'; id: string; delivery: string; query: URLSearchParams }
   | { view: 'deleteSubscription'; id: string; query: URLSearchParams };
@@ -86,6 +87,10 @@ function subscriptionRoute(method: string, segs: string[], query: URLSearchParam
   if (id === undefined) {
     methods(method, ['GET', 'HEAD']);
     return { view: 'subscriptions', query };
+  }
+  if (id === 'new' && what === undefined) {
+    methods(method, ['GET', 'HEAD', 'POST']);
+    return { view: 'newSubscription', query };
   }
   if (!validUuid(id) || rest.length > 0) throw none();
   if (what === undefined) {

@@ -121,6 +121,15 @@ button.danger{font:inherit;padding:.4rem 1rem;border:0;border-radius:5px;backgro
 label.check{flex-direction:row;align-items:center;gap:.4rem;font-size:.9rem;color:var(--ink)}
 .notice{background:var(--ok-bg);color:var(--ok);border-radius:6px;padding:.6rem .8rem}
 p.more{margin:.6rem 0 0;font-size:.9rem}
+form.stacked{display:flex;flex-direction:column;gap:.8rem;max-width:48rem}
+textarea{font:inherit;font-family:var(--mono);font-size:.85rem;padding:.35rem .5rem;border:1px solid #c5cfdb;border-radius:5px;resize:vertical}
+fieldset{border:1px solid var(--line);border-radius:5px;display:flex;gap:1.2rem;padding:.4rem .8rem}
+legend{font-size:.78rem;color:var(--muted)}
+form.stacked button{align-self:flex-start}
+code.secret{display:inline-block;padding:.4rem .6rem;background:#f6f8fa;border-radius:4px;user-select:all;overflow-wrap:anywhere}
+.secret-once{border-left:5px solid var(--warn);margin:0 0 1rem}
+.actions{margin:.4rem 0 1rem}
+a.button-link{display:inline-block;padding:.4rem 1rem;border-radius:5px;background:var(--accent);color:#fff}
 @media (max-width:800px){.axis,.lane{grid-template-columns:1fr}.axis .who{display:none}}
 `;
 

@@ -103,7 +103,8 @@ export interface SubscriptionWithRecent {
 export function subscriptionList(items: SubscriptionWithRecent[], opts: { nextAfter: string | undefined; paged: boolean; notice?: string }): SafeHtml {
   return html`<h1>Webhook subscriptions</h1>
 <p class="muted">The subscriptions covering only namespaces you may read, each with its newest deliveries.
-Create and change them with <code>tkn-events subscription</code> or the API (<code>/v1/subscriptions</code>).</p>
+Also from a shell: <code>tkn-events subscription</code>, or the API (<code>/v1/subscriptions</code>).</p>
+<p class="actions"><a class="button-link" href="/ui/subscriptions/new">New subscription</a></p>
 ${notice(opts.notice)}
 ${
   items.length === 0

@@ -12,7 +12,10 @@ import { mediaType } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
 import type { Caller } from '../../shared/http/caller.js';
 import { validUuid } from '../../shared/names.js';
-import { deliveryState, type SubscriptionAccess } from '../subscriptions/access.js';
+import { deliveryState } from '../subscriptions/access.js';
+import { checkBody, CreateBody } from '../subscriptions/body.js';
+import { createSubscription, type CreateDeps } from '../subscriptions/create.js';
+import { createdPage, EMPTY_FORM, formValues, subscriptionForm } from './subscriptionForm.js';
 import { decodeCursor, encodeCursor } from '../subscriptions/paging.js';
 import { page, seeOther } from './layout.js';
 import { SUBSCRIPTIONS_PAGE, type UiRoute } from './routes.js';
@@ -47,8 +50,28 @@ function form(req: CoreRequest): URLSearchParams {
 
 type Route<V extends UiRoute['view']> = UiRoute & { view: V };
 
-export function subscriptionViews(access: SubscriptionAccess) {
+export function subscriptionViews(deps: CreateDeps) {
+  const { access } = deps;
   return {
+    newForm(signedIn: boolean): CoreResponse {
+      return page(200, { title: 'New subscription', signedIn }, subscriptionForm(EMPTY_FORM));
+    },
+
+    /** Made through the same checks as the API; a refusal (400, 403) comes back as the form, filled in, saying why. */
+    async create(req: CoreRequest, caller: Caller, signedIn: boolean): Promise<CoreResponse> {
+      const { values, body } = formValues(form(req));
+      try {
+        const { subscription, secret } = await createSubscription(deps, caller, checkBody(body, CreateBody));
+        // 201 and no-store (every page is): the secret is in this answer only.
+        return page(201, { title: 'Subscription created', signedIn }, createdPage(subscription, secret));
+      } catch (err) {
+        if (err instanceof HttpError && (err.status === 400 || err.status === 403)) {
+          return page(err.status, { title: 'New subscription', signedIn }, subscriptionForm(values, err.message.replace(/^body\./, '')));
+        }
+        throw err;
+      }
+    },
+
     async list(route: Route<'subscriptions'>, caller: Caller, signedIn: boolean): Promise<CoreResponse> {
       const limit = size(route.query, DEFAULT_SUBSCRIPTIONS_PER_PAGE, MAX_SUBSCRIPTIONS_PER_PAGE);
       const after = uuidParam(route.query, 'after') ?? null;

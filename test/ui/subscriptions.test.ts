@@ -16,6 +16,7 @@ import { until } from '../helpers/until.js';
 import { launchChromium, noChromiumReason } from '../helpers/browser.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 import { api } from '../webhooks/helpers.js';
+import { Webhook } from 'standardwebhooks';
 
 const TEAM_TOKEN = 'team-web-token-0123456789abc';
 const HOSTILE_FILTER = 'event.reason != "<img src=x onerror=alert(1)><script>alert(2)</script>"';
@@ -114,6 +115,10 @@ describe('the subscription pages over HTTP', () => {
     expect((await postForm(redeliver, { back: 'detail' }, { ...bearer(TEAM_TOKEN), origin: new URL(srv.url).origin })).status).toBe(404);
     expect((await deliveryOf('ok')).attempts).toBe(1);
     expect((await get(redeliver)).status).toBe(405);
+    const created = await postForm('/ui/subscriptions/new', { url: `${rx.url}/csrf`, namespaces: 'ci', kinds: 'event' }, { ...bearer(), origin: 'https://evil.example' });
+    expect(created.status).toBe(403);
+    expect(rx.received.some((r) => r.path === '/csrf')).toBe(false);
+    expect((await api(srv.url, 'GET', '')).body.subscriptions.some((x: { url: string }) => x.url.endsWith('/csrf'))).toBe(false);
   });
 
   it('bound their page sizes and check their parameters', async () => {
@@ -212,5 +217,46 @@ describe.skipIf(noChromiumReason !== undefined)('the subscription pages in Chrom
     expect(await page.locator('.notice').innerText()).toContain(subs['web']!.id);
     expect((await api(srv.url, 'GET', `/${subs['web']!.id}`)).status).toBe(404);
     expect(cspViolations).toEqual([]);
+  });
+
+  it('create a subscription from the form: the handshake is made, the secret shown once, and deliveries verify with it', async () => {
+    const { page, dialogs, cspViolations } = await open();
+    await page.goto(`${srv.url}/ui/subscriptions`);
+    await page.click('a:text("New subscription")');
+    await page.waitForURL('**/ui/subscriptions/new');
+    // a target that refuses the handshake: the form comes back filled in, saying why
+    rx.refuseHandshake('/refuses');
+    await page.fill('input[name=url]', `${rx.url}/refuses`);
+    await page.fill('textarea[name=filter]', HOSTILE_FILTER);
+    await page.fill('input[name=namespaces]', 'web');
+    await page.click('form.stacked button[type=submit]');
+    expect(await page.locator('.error').innerText()).toMatch(/handshake/);
+    expect(await page.inputValue('textarea[name=filter]')).toBe(HOSTILE_FILTER);
+    expect(await page.inputValue('input[name=namespaces]')).toBe('web');
+    await page.fill('input[name=url]', `${rx.url}/made`);
+    await page.uncheck('input[name=kinds][value=run]');
+    await page.click('form.stacked button[type=submit]');
+    expect(await page.locator('h1').innerText()).toBe('Subscription created');
+    const secret = await page.locator('code.secret').innerText();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    const made = (await api(srv.url, 'GET', '')).body.subscriptions.find((x: { url: string }) => x.url.endsWith('/made'));
+    expect(made).toMatchObject({ namespaces: ['web'], kinds: ['event'], filter: HOSTILE_FILTER, enabled: true });
+    // never shown again
+    await page.goto(`${srv.url}/ui/subscriptions/${made.id}`);
+    expect(await page.content()).not.toContain(secret);
+    expect((await send(srv.url, [eventCe(storedEvent({ namespace: 'web', rv: 5002 }), newRun('TaskRun', 'made'), null, 'web')])).status).toBe(200);
+    const [got] = await until(() => rx.received.filter((r) => r.path === '/made'), (r) => r.length === 1, 'the delivery to the new subscription');
+    expect(() => new Webhook(secret).verify(got!.body, got!.headers)).not.toThrow();
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('refuse, on the form, a subscription wider than the token may read', async () => {
+    const { page } = await open(TEAM_TOKEN);
+    await page.goto(`${srv.url}/ui/subscriptions/new`);
+    await page.fill('input[name=url]', `${rx.url}/wide`);
+    await page.click('form.stacked button[type=submit]');
+    expect(await page.locator('.error').innerText()).toMatch(/name the namespaces/);
+    expect(rx.received.some((r) => r.path === '/wide')).toBe(false);
   });
 });
