@@ -6,26 +6,26 @@
  * also run behind adapters whose framework has read the body already).
  */
 import type { Config } from '../shared/config.js';
-import { callerToken, tokenMatches, unauthorized } from '../shared/http/auth.js';
+import { callerToken, tokenChecker, unauthorized } from '../shared/http/auth.js';
 import { HttpError } from '../shared/http/problem.js';
 import { maxBodyFor, type Gate } from '../shared/http/node.js';
 import { ingestTokens } from './ingest/token.js';
 import { cleanupToken } from './cleanup/handler.js';
 
 
-function checkToken(token: string | undefined, tokens: string[]): void {
+function checkToken(token: string | undefined, accepts: (token: string) => boolean): void {
   if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
-  if (!tokens.map((t) => tokenMatches(token, t)).includes(true)) throw unauthorized('invalid token');
+  if (!accepts(token)) throw unauthorized('invalid token');
 }
 
 export function gateFor(config: Config): Gate {
-  let ingest: string[] | undefined;
+  let ingest: ((token: string) => boolean) | undefined;
   try {
-    ingest = ingestTokens(config);
+    ingest = tokenChecker(ingestTokens(config));
   } catch {
     ingest = undefined; // not configured: the ingest handler says so itself
   }
-  const cleanup = config.CLEANUP_TOKEN;
+  const cleanup = config.CLEANUP_TOKEN === undefined ? undefined : tokenChecker([config.CLEANUP_TOKEN]);
   return (req) => {
     const max = maxBodyFor(req.method);
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -34,6 +34,6 @@ export function gateFor(config: Config): Gate {
     }
     if (req.method !== 'POST') return;
     if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(callerToken(req, true), ingest);
-    if (req.path === '/cleanup' && cleanup) checkToken(cleanupToken(req), [cleanup]);
+    if (req.path === '/cleanup' && cleanup) checkToken(cleanupToken(req), cleanup);
   };
 }

@@ -14,7 +14,7 @@
 import type pg from 'pg';
 import { bearerToken, json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
+import { tokenChecker, unauthorized } from '../../shared/http/auth.js';
 import { retryConflicts } from '../../shared/db/retry.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import { logger } from '../../shared/log.js';
@@ -92,6 +92,7 @@ export function cleanupToken(req: Parameters<Handler>[0]): string | undefined {
 }
 
 export function createCleanupHandler(deps: CleanupDeps): Handler {
+  const accepts = deps.token ? tokenChecker([deps.token]) : undefined;
   return withProblems(async (req) => {
     if (req.method !== 'POST') {
       throw new HttpError(405, `method ${req.method} is not allowed: POST to run the cleanup`, { headers: { allow: 'POST' } });
@@ -99,7 +100,7 @@ export function createCleanupHandler(deps: CleanupDeps): Handler {
     if (!deps.token) throw new HttpError(403, 'cleanup is switched off: CLEANUP_TOKEN is not set');
     const token = cleanupToken(req);
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token> (or X-Cleanup-Token: <token>)');
-    if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
+    if (!accepts?.(token)) throw unauthorized('invalid token');
     try {
       const report = await runCleanup(deps);
       logger.info(report, 'cleanup done');

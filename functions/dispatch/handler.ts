@@ -7,13 +7,14 @@
  */
 import { bearerToken, json, withProblems, type Handler } from '../../shared/http/core.js';
 import { HttpError } from '../../shared/http/problem.js';
-import { tokenMatches, unauthorized } from '../../shared/http/auth.js';
+import { tokenChecker, unauthorized } from '../../shared/http/auth.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
 import type { Dispatcher } from './dispatcher.js';
 
 export const DISPATCH_PATH = '/dispatch';
 
 export function createDispatchHandler(deps: { dispatcher: Dispatcher; token: string | undefined; timeBudgetMs: number }): Handler {
+  const accepts = deps.token ? tokenChecker([deps.token]) : undefined;
   return withProblems(async (req) => {
     const sub = req.path.slice(DISPATCH_PATH.length).replace(/\/$/, '');
     if (sub === '/metrics') {
@@ -26,7 +27,7 @@ export function createDispatchHandler(deps: { dispatcher: Dispatcher; token: str
     if (!deps.token) throw new HttpError(403, 'the dispatch trigger is switched off: DISPATCH_TOKEN is not set');
     const token = bearerToken(req);
     if (!token) throw unauthorized('missing token: send Authorization: Bearer <token>');
-    if (!tokenMatches(token, deps.token)) throw unauthorized('invalid token');
+    if (!accepts?.(token)) throw unauthorized('invalid token');
     try {
       return json(200, await deps.dispatcher.runFor(deps.timeBudgetMs));
     } catch (err) {

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { json, withProblems, type CoreRequest, type Handler } from '../../shared/http/core.js';
 import { HttpError, type ProblemItem } from '../../shared/http/problem.js';
-import { callerToken, unauthorized } from '../../shared/http/auth.js';
+import { callerToken, tokenChecker, unauthorized } from '../../shared/http/auth.js';
 import { addLogContext, logger } from '../../shared/log.js';
 import { classifyPgError } from '../../shared/db/errors.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
@@ -15,7 +15,6 @@ import type { ChangeSink, Write } from '../../shared/store/types.js';
 import { readCloudEvents, type EventProblem, type Mode } from './parse.js';
 import { toWrite } from './toWrites.js';
 import { ALLOWED_METHODS, handshake } from './handshake.js';
-import { tokenChecker } from './token.js';
 
 export interface IngestDeps {
   pool: pg.Pool;

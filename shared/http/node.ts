@@ -143,10 +143,22 @@ export function nodeListener(handler: Handler, maxBodyBytes: number, opts: Liste
   return async (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse): Promise<void> => {
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     await withLogContext({ requestId }, async () => {
-      const gone = new AbortController();
+      // The signal is made only for a handler that asks for it: an AbortController a request
+      // was a visible cost at one Event a request, and ingest never needs one.
+      let gone = false;
+      let controller: AbortController | undefined;
       res.once('close', () => {
-        if (!res.writableFinished) gone.abort(new Error('the client went away'));
+        if (res.writableFinished) return;
+        gone = true;
+        controller?.abort(new Error('the client went away'));
       });
+      const signalOf = (): AbortSignal => {
+        if (!controller) {
+          controller = new AbortController();
+          if (gone) controller.abort(new Error('the client went away'));
+        }
+        return controller.signal;
+      };
       let out: CoreResponse;
       try {
         const head = toCoreRequest(req, Buffer.alloc(0));
@@ -158,12 +170,19 @@ export function nodeListener(handler: Handler, maxBodyBytes: number, opts: Liste
           opts.gate?.(head);
           body = await readBody(req, Math.min(maxBodyBytes, maxBodyFor(head.method) ?? maxBodyBytes), opts.bodyIdleTimeoutMs);
         }
-        out = await handler({ ...head, body, signal: gone.signal });
+        const request: CoreRequest = {
+          ...head,
+          body,
+          get signal() {
+            return signalOf();
+          },
+        };
+        out = await handler(request);
       } catch (err) {
         // Nothing may escape: the listener's promise is not awaited, so a rejection here would be
         // unhandled and stop the whole process (a client that drops mid-body was enough).
         if (!(err instanceof HttpError)) {
-          if (req.readableAborted || req.destroyed || gone.signal.aborted) {
+          if (req.readableAborted || req.destroyed || gone) {
             res.destroy();
             return;
           }

@@ -136,6 +136,36 @@ describe('group commit under review', () => {
   });
 });
 
+describe('group commit, writes beside a running one', () => {
+  it('holds small requests for the next group while a write runs, but starts a large one beside it at once', async () => {
+    const sink = recordingSink();
+    const queue = new AppendQueue(db.pool, { maxInFlight: 4, minParallelWrites: 10, sink });
+    const slot = await occupy(queue, newRun('TaskRun', 'par-slot'));
+    // Three single-event requests: too small for a statement of their own beside the held one.
+    const small = [newRun('TaskRun', 'par-a'), newRun('TaskRun', 'par-b'), newRun('TaskRun', 'par-c')];
+    const smallAnswers = Promise.all(small.map((run) => queue.submit(prepareBatch([write(run)]))));
+    expect(queue.pending).toBe(4);
+    // Twelve events: worth a statement, so it runs (and is stored) while the held write still waits.
+    const big = newRun('TaskRun', 'par-big');
+    const bigWrites = Array.from({ length: 12 }, (_, i) => write(big, { reason: `Big${i}` }));
+    await queue.submit(prepareBatch(bigWrites));
+    expect(await stored(big)).toEqual({ results: 1, records: 1, events: 12 });
+    // It took the three waiting requests with it: one statement for all four.
+    expect(sink.calls.at(-1)!.length).toBe(15);
+    await smallAnswers;
+    await slot.release();
+    await slot.running;
+    await queue.drain();
+  });
+
+  it('starts a lone request at once even when it is small', async () => {
+    const queue = new AppendQueue(db.pool, { maxInFlight: 4, minParallelWrites: 1_000 });
+    const run = newRun('TaskRun', 'par-lone');
+    await queue.submit(prepareBatch([write(run)]));
+    expect(await stored(run)).toEqual({ results: 1, records: 1, events: 1 });
+  });
+});
+
 describe('group commit queue bound', () => {
   it('refuses a request at once as an outage when the queue is full, and stores the ones it took', async () => {
     const run = newRun('TaskRun', 'full-slot');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
 import { ingestTokens } from '../../functions/ingest/token.js';
+import { MAX_TOKEN_BYTES, tokenChecker } from '../../shared/http/auth.js';
 import { startTestServer, INGEST_TOKEN, type TestServer } from '../helpers/server.js';
 import { eventCe, newRun, storedEvent } from '../helpers/ce.js';
 
@@ -166,10 +167,44 @@ describe('INGEST_TOKEN_FILE', () => {
     expect(() => ingestTokens({ INGEST_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/cannot be read: ENOENT/);
     expect(() => ingestTokens({ INGEST_TOKEN_FILE: short })).toThrow(ConfigError);
     expect(() => ingestTokens({ INGEST_TOKEN_FILE: spaced })).toThrow(/line 1: .*without spaces/);
-    expect(() => ingestTokens({ INGEST_TOKEN_FILE: secondBad })).toThrow(/line 2: a token must be at least 16 characters/);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: secondBad })).toThrow(/line 2: a token must be 16 characters to 512 bytes/);
+    const long = await write('long', `${'x'.repeat(513)}\n`);
+    expect(() => ingestTokens({ INGEST_TOKEN_FILE: long })).toThrow(/line 1: a token must be 16 characters to 512 bytes/);
+    expect(() => ingestTokens({ INGEST_TOKEN: 'x'.repeat(513) })).toThrow(/longer than 512 bytes/);
     expect(() => ingestTokens({ INGEST_TOKEN_FILE: empty })).toThrow(/holds no token/);
     expect(() => ingestTokens({ INGEST_TOKEN_FILE: many })).toThrow(/holds 9 tokens; at most 8/);
     expect(() => ingestTokens({ INGEST_TOKEN: INGEST_TOKEN, INGEST_TOKEN_FILE: short })).toThrow(/not both/);
     expect(() => ingestTokens({})).toThrow(/INGEST_TOKEN or INGEST_TOKEN_FILE/);
+  });
+});
+
+describe('tokenChecker', () => {
+  const a = 'first-token-0123456789';
+  const b = 'second-token-0123456789';
+  const accepts = tokenChecker([a, b]);
+
+  it('accepts each expected token, exactly', () => {
+    expect(accepts(a)).toBe(true);
+    expect(accepts(b)).toBe(true);
+  });
+
+  it('refuses prefixes, extensions, padding look-alikes, other tokens and oversized ones', () => {
+    expect(accepts(a.slice(0, -1))).toBe(false);
+    expect(accepts(`${a}0`)).toBe(false);
+    // Zero padding must not make a token equal to one with trailing NULs.
+    expect(accepts(`${a}\u0000`)).toBe(false);
+    expect(accepts('')).toBe(false);
+    expect(accepts('third-token-0123456789')).toBe(false);
+    expect(accepts('x'.repeat(MAX_TOKEN_BYTES + 1))).toBe(false);
+  });
+
+  it('compares UTF-8 bytes, not UTF-16 units', () => {
+    const wide = tokenChecker(['ünïcode-token-0123456789']);
+    expect(wide('ünïcode-token-0123456789')).toBe(true);
+    expect(wide('unicode-token-0123456789')).toBe(false);
+  });
+
+  it('refuses to be built with a token over the bound', () => {
+    expect(() => tokenChecker(['y'.repeat(MAX_TOKEN_BYTES + 1)])).toThrow(ConfigError);
   });
 });
