@@ -12,7 +12,8 @@ import type pg from 'pg';
 import { HttpError } from '../../shared/http/problem.js';
 import type { Caller } from '../../shared/http/caller.js';
 import type { Authorizer } from '../query/access.js';
-import { deleteSubscription, getSubscription, listSubscriptions, type Subscription } from '../../shared/store/subscriptions.js';
+import { deleteSubscription, getSubscription, listSubscriptions, updateSubscription, type Subscription } from '../../shared/store/subscriptions.js';
+import { outboxSink } from '../../shared/webhooks/outboxSink.js';
 import { listDeliveries, requestRedelivery, type DeliveryState, type DeliveryView } from '../../shared/store/deliveries.js';
 
 export const DELIVERY_STATES: ReadonlySet<DeliveryState> = new Set<DeliveryState>(['pending', 'delivered', 'failed', 'cancelled']);
@@ -45,6 +46,8 @@ export interface SubscriptionAccess {
   /** Asks for a delivery to be made again: 400 while the subscription is disabled, 404 for an unknown delivery. */
   redeliver(caller: Caller, id: string, delivery: string): Promise<void>;
   remove(caller: Caller, id: string): Promise<void>;
+  /** Turns a visible subscription on (clearing why it was off, e.g. a 410) or off. */
+  setEnabled(caller: Caller, id: string, enabled: boolean): Promise<Subscription>;
 }
 
 export function subscriptionAccess(pool: pg.Pool, authorizer: Authorizer, opts: { maxAgeSeconds: number }): SubscriptionAccess {
@@ -97,6 +100,14 @@ export function subscriptionAccess(pool: pg.Pool, authorizer: Authorizer, opts: 
         throw new HttpError(400, `subscription ${id} is disabled (${sub.disabled_reason ?? 'by request'}); PATCH {"enabled": true} first`);
       }
       if (!(await requestRedelivery(pool, id, delivery, opts.maxAgeSeconds))) throw new HttpError(404, `delivery ${delivery} of subscription ${id} not found`);
+    },
+    async setEnabled(caller, id, enabled) {
+      await visible(caller, id);
+      const updated = await updateSubscription(pool, id, { enabled });
+      if (!updated) throw new HttpError(404, `subscription ${id} not found`);
+      // other instances' ingest notices within a second; this one at once
+      if (updated.enabled) outboxSink(pool).subscriptionEnabled();
+      return updated;
     },
     async remove(caller, id) {
       await visible(caller, id);

@@ -126,6 +126,7 @@ export function createUiHandler(deps: UiDeps): Handler {
       if (route.view === 'subscription') return await subscriptions.detail(route, caller, signedIn);
       if (route.view === 'redeliver') return await subscriptions.redeliver(req, route, caller);
       if (route.view === 'deleteSubscription') return await subscriptions.remove(req, route, caller);
+      if (route.view === 'enableSubscription') return await subscriptions.setEnabled(req, route, caller);
       await authorizer.authorize(caller, route.namespace, 'get', 'records');
       return await runPage(pool, route, signedIn);
     } catch (err) {

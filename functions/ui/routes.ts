@@ -20,7 +20,8 @@ export type UiRoute =
   | { view: 'newSubscription'; query: URLSearchParams }
   | { view: 'subscription'; id: string; query: URLSearchParams }
   | { view: 'redeliver'; id: string; delivery: string; query: URLSearchParams }
-  | { view: 'deleteSubscription'; id: string; query: URLSearchParams };
+  | { view: 'deleteSubscription'; id: string; query: URLSearchParams }
+  | { view: 'enableSubscription'; id: string; query: URLSearchParams };
 
 export const SUBSCRIPTIONS_PAGE = `${UI_PREFIX}/subscriptions`;
 
@@ -80,7 +81,7 @@ export function matchUiRoute(method: string, path: string, query: URLSearchParam
   throw new HttpError(404, 'There is no such page.');
 }
 
-/** `/ui/subscriptions[/{id}[/delete | /deliveries/{delivery}/redeliver]]`; an id that is not a UUID names nothing (404). */
+/** `/ui/subscriptions[/new | /{id}[/delete | /enabled | /deliveries/{delivery}/redeliver]]`; an id that is not a UUID names nothing (404). */
 function subscriptionRoute(method: string, segs: string[], query: URLSearchParams): UiRoute {
   const none = () => new HttpError(404, 'There is no such page.');
   const [id, what, delivery, action, ...rest] = segs;
@@ -100,6 +101,10 @@ function subscriptionRoute(method: string, segs: string[], query: URLSearchParam
   if (what === 'delete' && delivery === undefined) {
     methods(method, ['POST']);
     return { view: 'deleteSubscription', id: id.toLowerCase(), query };
+  }
+  if (what === 'enabled' && delivery === undefined) {
+    methods(method, ['POST']);
+    return { view: 'enableSubscription', id: id.toLowerCase(), query };
   }
   if (what === 'deliveries' && delivery !== undefined && validUuid(delivery) && action === 'redeliver') {
     methods(method, ['POST']);

@@ -50,7 +50,7 @@ export function facts(s: Subscription): SafeHtml {
 }
 
 function redeliverButton(s: Subscription, d: DeliveryView, back: 'list' | 'detail'): SafeHtml {
-  if (!s.enabled) return html`<span class="muted">turn the subscription on to redeliver</span>`;
+  if (!s.enabled) return html`<span class="muted">turn the subscription back on to redeliver</span>`;
   if (d.state === 'pending') return html``;
   return html`<form class="inline" method="post" action="${href(['ui', 'subscriptions', s.id, 'deliveries', d.id, 'redeliver'])}">
 <input type="hidden" name="back" value="${back}"><button class="small" type="submit">Redeliver</button></form>`;
@@ -132,7 +132,10 @@ export function subscriptionDetail(
   return html`<p class="crumbs"><a href="/ui/subscriptions">Webhook subscriptions</a></p>
 <h1 class="sub-title">${s.url} ${enabledBadge(s)}</h1>
 ${notice(opts.notice)}
-<section class="card subscription">${facts(s)}</section>
+<section class="card subscription">${facts(s)}
+<form class="inline" method="post" action="${href(['ui', 'subscriptions', s.id, 'enabled'])}">
+<input type="hidden" name="enabled" value="${s.enabled ? 'false' : 'true'}"><button class="small" type="submit">${s.enabled ? 'Turn off' : 'Turn back on'}</button></form>
+</section>
 <h2>Deliveries</h2>
 <form class="filters" method="get" action="${subscriptionPath(s.id)}">
 <label>State<select name="state">${STATE_OPTIONS.map(([v, label]) => html`<option value="${v}"${v === (opts.state ?? '') ? html` selected` : ''}>${label}</option>`)}</select></label>

@@ -89,6 +89,7 @@ export function subscriptionViews(deps: CreateDeps) {
       const limit = size(route.query, DEFAULT_DELIVERIES_PER_PAGE, MAX_DELIVERIES_PER_PAGE);
       const cursor = decodeCursor(route.query.get('before'), 2);
       const redelivered = uuidParam(route.query, 'redelivered');
+      const changed = route.query.get('changed');
       const { subscription, deliveries } = await access.deliveries(caller, route.id, {
         state,
         before: cursor ? { time: cursor[0]!, id: cursor[1]! } : null,
@@ -100,7 +101,13 @@ export function subscriptionViews(deps: CreateDeps) {
         state,
         nextCursor: deliveries.length > limit && last ? encodeCursor([last.create_time.toISOString(), last.id]) : undefined,
         paged: cursor !== undefined,
-        notice: redelivered ? `Delivery ${redelivered} is queued again; it shows as pending until its attempt.` : undefined,
+        notice: redelivered
+          ? `Delivery ${redelivered} is queued again; it shows as pending until its attempt.`
+          : changed === 'enabled'
+            ? 'The subscription is on again: changes stored from now on are delivered.'
+            : changed === 'disabled'
+              ? 'The subscription is off: nothing more is delivered until it is turned on.'
+              : undefined,
       });
       return page(200, { title: subscription.url, signedIn }, content);
     },
@@ -111,6 +118,13 @@ export function subscriptionViews(deps: CreateDeps) {
       return seeOther(
         back === 'list' ? `${SUBSCRIPTIONS_PAGE}?redelivered=${route.delivery}#sub-${route.id}` : `${subscriptionPath(route.id, { redelivered: route.delivery })}#d-${route.delivery}`,
       );
+    },
+
+    async setEnabled(req: CoreRequest, route: Route<'enableSubscription'>, caller: Caller): Promise<CoreResponse> {
+      const value = form(req).get('enabled');
+      if (value !== 'true' && value !== 'false') throw new HttpError(400, 'enabled must be true or false');
+      const s = await access.setEnabled(caller, route.id, value === 'true');
+      return seeOther(subscriptionPath(route.id, { changed: s.enabled ? 'enabled' : 'disabled' }));
     },
 
     async remove(req: CoreRequest, route: Route<'deleteSubscription'>, caller: Caller): Promise<CoreResponse> {

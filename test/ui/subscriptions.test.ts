@@ -108,7 +108,9 @@ describe('the subscription pages over HTTP', () => {
     for (const headers of refused) {
       expect((await postForm(redeliver, { back: 'detail' }, { ...bearer(), ...headers })).status, JSON.stringify(headers)).toBe(403);
       expect((await postForm(`/ui/subscriptions/${subs['web']!.id}/delete`, { confirm: 'yes' }, { ...bearer(), ...headers })).status).toBe(403);
+      expect((await postForm(`/ui/subscriptions/${subs['ok']!.id}/enabled`, { enabled: 'false' }, { ...bearer(), ...headers })).status).toBe(403);
     }
+    expect((await api(srv.url, 'GET', `/${subs['ok']!.id}`)).body.enabled).toBe(true);
     expect(await deliveryOf('ok')).toMatchObject({ state: 'delivered', attempts: 1 });
     expect((await api(srv.url, 'GET', `/${subs['web']!.id}`)).status).toBe(200);
     // the same origin, but a caller who may not see it: 404, nothing requeued
@@ -181,6 +183,15 @@ describe.skipIf(noChromiumReason !== undefined)('the subscription pages in Chrom
     expect(await gone.locator('.sub-title .badge').innerText()).toBe('Disabled');
     expect(await gone.locator('.disabled-reason').innerText()).toMatch(/410/);
     expect(await gone.locator('button', { hasText: 'Redeliver' }).count()).toBe(0);
+    // turned back on from its page: the reason goes, Redeliver comes back
+    await page.click(`#sub-${subs['gone']!.id} .sub-title a`);
+    await page.click('button:text("Turn back on")');
+    await page.waitForURL(/changed=enabled/);
+    expect(await page.locator('.notice').innerText()).toMatch(/on again/);
+    expect(await page.locator('h1.sub-title .badge').innerText()).toBe('Enabled');
+    expect(await page.locator('tr.delivery button:text("Redeliver")').count()).toBe(1);
+    expect((await api(srv.url, 'GET', `/${subs['gone']!.id}`)).body).toMatchObject({ enabled: true, disabled_reason: null });
+    await page.goto(`${srv.url}/ui/subscriptions`);
     await page.click(`#sub-${subs['down']!.id} a:text("Dead letters")`);
     await page.waitForURL(/state=failed/);
     const cells = await page.locator('tr.delivery').first().locator('td').allInnerTexts();
