@@ -1,5 +1,6 @@
 /** Results (one per PipelineRun or standalone TaskRun) as a table, newest first. */
 import type { Result } from '../shared/client/index.js';
+import { runningSummary } from '../shared/event.js';
 import { duration, statusText, table, when, type Style } from './output.js';
 
 export function runName(r: Result): string {
@@ -21,7 +22,7 @@ export function renderResults(results: Result[], style: Style, allNamespaces: bo
   const rows = results.map((r) => {
     const s = r.summary;
     const took = s?.start_time && s.end_time ? duration(Date.parse(s.end_time) - Date.parse(s.start_time)) : '-';
-    const row = [runName(r), runKind(r), s ? statusText(s.status, style) : 'RUNNING', s?.annotations.reason || '-', when(s?.start_time ?? r.create_time), took, runUid(r)];
+    const row = [runName(r), runKind(r), runningSummary(s) ? 'RUNNING' : statusText(s!.status, style), s?.annotations?.reason || '-', when(s?.start_time ?? r.create_time), took, runUid(r)];
     return allNamespaces ? [r.name.split('/', 1)[0] ?? '-', ...row] : row;
   });
   const header = ['NAME', 'KIND', 'STATUS', 'REASON', 'STARTED', 'DURATION', 'UID'];

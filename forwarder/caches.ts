@@ -12,6 +12,8 @@
 export const LABEL_TASKRUN = 'tekton.dev/taskRun';
 export const LABEL_PIPELINERUN = 'tekton.dev/pipelineRun';
 export const LABEL_PIPELINETASK = 'tekton.dev/pipelineTask';
+/** The Pipeline's name, which Tekton puts on a PipelineRun and copies to its TaskRuns and Pods. */
+export const LABEL_PIPELINE = 'tekton.dev/pipeline';
 
 /** A Map that forgets its least recently used entries beyond `max`. */
 export class Lru<V> {
@@ -66,6 +68,7 @@ export interface PodInfo {
   taskRunUid: string | undefined;
   pipelineRun: string | undefined;
   pipelineTask: string | undefined;
+  pipeline: string | undefined;
 }
 
 /** What annotating a run needs to know (annotate.ts), kept with the run. */
@@ -86,11 +89,15 @@ export interface TaskRunInfo extends AnnotationInfo {
   uid: string;
   pipelineRun: { name: string; uid: string | undefined } | undefined;
   pipelineTask: string | undefined;
+  /** its `tekton.dev/pipeline` label, copied from its PipelineRun */
+  pipeline: string | undefined;
 }
 
 export interface PipelineRunInfo extends AnnotationInfo {
   name: string;
   uid: string;
+  /** its `tekton.dev/pipeline` label: the Pipeline's name, which the Results watcher puts on the Result */
+  pipeline: string | undefined;
 }
 
 export const RESULT_ANNOTATION = 'results.tekton.dev/result';
@@ -136,6 +143,7 @@ export class LinkCaches {
       taskRunUid: owner?.uid,
       pipelineRun: md.labels?.[LABEL_PIPELINERUN],
       pipelineTask: md.labels?.[LABEL_PIPELINETASK],
+      pipeline: md.labels?.[LABEL_PIPELINE],
     });
     return true;
   }
@@ -151,6 +159,7 @@ export class LinkCaches {
       uid: md.uid,
       pipelineRun,
       pipelineTask: md.labels?.[LABEL_PIPELINETASK],
+      pipeline: md.labels?.[LABEL_PIPELINE],
       ...annotationInfo(md, this.annotation),
     });
     const status = tr.status as { podName?: string; retriesStatus?: { podName?: string }[] } | undefined;
@@ -162,7 +171,7 @@ export class LinkCaches {
   putPipelineRun(pr: RawObject): void {
     const md = pr.metadata;
     if (!md?.name || !md.uid) return;
-    this.pipelineRuns.set(key(md.namespace, md.name), { name: md.name, uid: md.uid, ...annotationInfo(md, this.annotation) });
+    this.pipelineRuns.set(key(md.namespace, md.name), { name: md.name, uid: md.uid, pipeline: md.labels?.[LABEL_PIPELINE], ...annotationInfo(md, this.annotation) });
   }
 
   pod(ns: string | undefined, name: string): PodInfo | undefined {

@@ -9,7 +9,7 @@
  * and a TaskRun's PipelineRun from its labels/ownerReferences. An Event whose objects are not
  * known yet waits (LinkQueue) rather than being dropped or guessed.
  */
-import type { PipelineRunRef, RunRef } from '../shared/event.js';
+import { LABEL_VALUE_RE, type PipelineRunRef, type RunRef } from '../shared/event.js';
 import type { LinkCaches, PodInfo } from './caches.js';
 import type { StrippedEvent } from './strip.js';
 
@@ -34,25 +34,38 @@ export function mayBeTaskRunPod(name: string): boolean {
   return /-pod(-retry\d+)?$/.test(name) || name.length === 63;
 }
 
+/**
+ * A PipelineRun reference, with its Pipeline's name when known. The label comes from the API
+ * server, which validated it; one that is not a label value anyway is left out rather than
+ * making the event invalid.
+ */
+export function pipelineRunRef(name: string, uid: string, pipeline: string | undefined): NonNullable<PipelineRunRef> {
+  return pipeline !== undefined && LABEL_VALUE_RE.test(pipeline) ? { name, uid, pipeline } : { name, uid };
+}
+
 function resolveTaskRun(caches: LinkCaches, ns: string, trName: string, pod: PodInfo | undefined, uidHint: string | undefined): LinkResult {
   const tr = caches.taskRun(ns, trName);
   let uid: string | undefined;
   let pr: { name: string; uid: string | undefined } | undefined;
   let pipelineTask: string | undefined;
+  let pipeline: string | undefined;
   if (tr) {
-    ({ uid, pipelineRun: pr, pipelineTask } = tr);
+    ({ uid, pipelineRun: pr, pipelineTask, pipeline } = tr);
   } else if (pod) {
     // The Pod's labels and owner say as much as the TaskRun would.
     uid = pod.taskRunUid ?? uidHint;
     pr = pod.pipelineRun ? { name: pod.pipelineRun, uid: undefined } : undefined;
     pipelineTask = pod.pipelineTask;
+    pipeline = pod.pipeline;
   }
   if (!uid) return { wait: `TaskRun ${ns}/${trName} not seen yet` };
   let pipelineRun: PipelineRunRef = null;
   if (pr) {
-    const prUid = pr.uid ?? caches.pipelineRun(ns, pr.name)?.uid;
+    const cached = caches.pipelineRun(ns, pr.name);
+    const prUid = pr.uid ?? cached?.uid;
     if (!prUid) return { wait: `PipelineRun ${ns}/${pr.name} not seen yet` };
-    pipelineRun = { name: pr.name, uid: prUid };
+    // The PipelineRun's own label first; Tekton copies it to its TaskRuns and Pods.
+    pipelineRun = pipelineRunRef(pr.name, prUid, (cached?.uid === prUid ? cached.pipeline : undefined) ?? pipeline);
   }
   return { link: { namespace: ns, run: { kind: 'TaskRun', name: trName, uid }, pipelineRun, taskName: pipelineTask ?? trName } };
 }
@@ -74,10 +87,12 @@ export function linkEvent(e: StrippedEvent, caches: LinkCaches): LinkResult {
     return resolveTaskRun(caches, ns, ref.name, undefined, ref.uid);
   }
   if (ref.kind === 'PipelineRun' && tekton) {
-    const uid = ref.uid ?? caches.pipelineRun(ns, ref.name)?.uid;
+    const cached = caches.pipelineRun(ns, ref.name);
+    const uid = ref.uid ?? cached?.uid;
     if (!uid) return { wait: `PipelineRun ${ns}/${ref.name} not seen yet` };
     const run: RunRef = { kind: 'PipelineRun', name: ref.name, uid };
-    return { link: { namespace: ns, run, pipelineRun: { name: ref.name, uid }, taskName: ref.name } };
+    const pipeline = cached?.uid === uid ? cached.pipeline : undefined;
+    return { link: { namespace: ns, run, pipelineRun: pipelineRunRef(ref.name, uid, pipeline), taskName: ref.name } };
   }
   return { ignore: `not a Tekton object (${ref.kind})` };
 }

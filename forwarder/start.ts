@@ -10,14 +10,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../shared/log.js';
 import { EVENTLIST_ANNOTATION, eventListRecordName, resultName } from '../shared/names.js';
-import type { StoredEvent } from '../shared/event.js';
+import type { PipelineRunRef, StoredEvent } from '../shared/event.js';
 import { loadKubeConfig } from '../shared/kubeConfig.js';
 import { Annotator } from './annotate.js';
-import { LABEL_TASKRUN, LinkCaches, Lru, type RawObject } from './caches.js';
+import { LABEL_PIPELINE, LABEL_TASKRUN, LinkCaches, Lru, type RawObject } from './caches.js';
 import { eventCloudEvent, runStatusCloudEvent, type CloudEventOptions } from './cloudevent.js';
 import type { ForwarderConfig } from './config.js';
 import { Delivery } from './deliver.js';
-import { linkEvent, LinkQueue, type Link } from './link.js';
+import { linkEvent, LinkQueue, pipelineRunRef, type Link } from './link.js';
 import { ForwarderMetrics } from './metrics.js';
 import { finishedStatus, type RawRun } from './runStatus.js';
 import { regardingOf, stripEvent, type RawEvent, type StrippedEvent } from './strip.js';
@@ -103,16 +103,18 @@ export function startForwarder(config: ForwarderConfig, deps: { kubeConfig?: Kub
     if (!md?.name || !md.uid || !md.namespace) return Promise.resolve();
     const status = finishedStatus(raw);
     if (!status || statusSent.peek(md.uid) !== undefined) return Promise.resolve();
-    let pipelineRun: { name: string; uid: string } | null = kind === 'PipelineRun' ? { name: md.name, uid: md.uid } : null;
+    let pipelineRun: PipelineRunRef = kind === 'PipelineRun' ? pipelineRunRef(md.name, md.uid, md.labels?.[LABEL_PIPELINE]) : null;
     if (kind === 'TaskRun') {
-      const pr = caches.taskRun(md.namespace, md.name)?.pipelineRun;
+      const tr = caches.taskRun(md.namespace, md.name);
+      const pr = tr?.pipelineRun;
       if (pr) {
-        const uid = pr.uid ?? caches.pipelineRun(md.namespace, pr.name)?.uid;
+        const cached = caches.pipelineRun(md.namespace, pr.name);
+        const uid = pr.uid ?? cached?.uid;
         if (!uid) {
           statusWaiting.set(md.uid, { raw, kind });
           return Promise.resolve();
         }
-        pipelineRun = { name: pr.name, uid };
+        pipelineRun = pipelineRunRef(pr.name, uid, (cached?.uid === uid ? cached.pipeline : undefined) ?? tr.pipeline);
       }
     }
     statusWaiting.delete(md.uid);

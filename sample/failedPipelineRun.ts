@@ -16,7 +16,7 @@
 import { EVENT_TYPE, RUN_TYPE, type RunStatusData, type StoredEvent } from '../shared/event.js';
 
 const NS = 'ci';
-const PR = { name: 'build-and-deploy-x7k2p', uid: '5b0a3f4e-2c1d-4e8f-9a6b-7c3d2e1f0a9b' };
+const PR = { name: 'build-and-deploy-x7k2p', uid: '5b0a3f4e-2c1d-4e8f-9a6b-7c3d2e1f0a9b', pipeline: 'build-and-deploy' };
 type Run = { kind: 'TaskRun' | 'PipelineRun'; name: string; uid: string };
 const taskRun = (task: string, uid: string): Run => ({ kind: 'TaskRun', name: `${PR.name}-${task}`, uid });
 const FETCH = taskRun('fetch-source', '8d2c4b6a-1e3f-4a5b-8c7d-9e0f1a2b3c4d');
@@ -143,12 +143,12 @@ function eventCe(e: StoredEvent, run: Run) {
     subject: `namespaces/${NS}/${run.kind === 'TaskRun' ? 'taskruns' : 'pipelineruns'}/${run.name}`,
     time: e.deprecatedLastTimestamp ?? e.metadata.creationTimestamp,
     datacontenttype: 'application/json',
-    data: { event: e, run, pipelineRun: run.kind === 'PipelineRun' ? null : PR },
+    data: { event: e, run, pipelineRun: PR },
   };
 }
 
 function statusCe(run: Run, status: RunStatusData['status'], version: number) {
-  const data: RunStatusData = { run, pipelineRun: run.kind === 'PipelineRun' ? null : PR, status };
+  const data: RunStatusData = { run, pipelineRun: PR, status };
   return {
     specversion: '1.0',
     type: RUN_TYPE,
@@ -204,4 +204,4 @@ export function sampleBatch(): unknown[] {
   return sampleBatches().flat();
 }
 
-export const SAMPLE = { namespace: NS, pipelineRun: PR, taskRuns: [FETCH, TESTS, BUILD] };
+export const SAMPLE = { namespace: NS, pipelineRun: { name: PR.name, uid: PR.uid }, taskRuns: [FETCH, TESTS, BUILD] };

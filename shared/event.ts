@@ -94,7 +94,16 @@ export const RunRefSchema = z.object({
 });
 export type RunRef = z.infer<typeof RunRefSchema>;
 
-export const PipelineRunRefSchema = z.object({ name: ObjectName, uid: Uid }).nullable().default(null);
+/** A Kubernetes label value: at most 63 characters, alphanumerics with `-`, `_`, `.` inside. */
+export const LABEL_VALUE_RE = /^(?=.{0,63}$)(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LabelValue = z.string().regex(LABEL_VALUE_RE, 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+
+/**
+ * The PipelineRun a run belongs to. `pipeline` is its `tekton.dev/pipeline` label (the
+ * Pipeline's name), optional: senders that do not know it (or predate it) leave it out, and
+ * the Result learns it from a later event that has it.
+ */
+export const PipelineRunRefSchema = z.object({ name: ObjectName, uid: Uid, pipeline: LabelValue.optional() }).nullable().default(null);
 export type PipelineRunRef = z.infer<typeof PipelineRunRefSchema>;
 
 export const EventDataSchema = z
@@ -164,6 +173,15 @@ export function eventKey(e: StoredEvent): string {
 }
 
 export type SummaryStatus = 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'CANCELLED' | 'UNKNOWN';
+
+/**
+ * Whether a Result summary (as stored and served) is that of a run still running: a Result gets
+ * its summary `UNKNOWN`, without `end_time`, when its run is first seen, and the run's terminal
+ * status fills it in (shared/store/applyRunStatus.ts). No summary at all is running too.
+ */
+export function runningSummary(s: { status?: string | undefined; end_time?: string | null | undefined } | null | undefined): boolean {
+  return !s || ((s.status ?? 'UNKNOWN') === 'UNKNOWN' && !s.end_time);
+}
 
 /** The Result summary status of a finished run, from its terminal condition's reason. */
 export function summaryStatus(reason: string | undefined): SummaryStatus {

@@ -7,7 +7,7 @@
  * only speed, never correctness.
  */
 import { NAMESPACE_RE, validUuid } from './names.js';
-import { DNS_SUBDOMAIN_RE, NOTE_MAX_BYTES, truncateUtf8, type EventData, type StoredEvent } from './event.js';
+import { DNS_SUBDOMAIN_RE, LABEL_VALUE_RE, NOTE_MAX_BYTES, truncateUtf8, type EventData, type StoredEvent } from './event.js';
 
 type Obj = Record<string, unknown>;
 
@@ -109,6 +109,7 @@ export function fastEventData(data: unknown): EventData | undefined {
   if (pr !== null && pr !== undefined) {
     if (!isObj(pr) || !objectName(pr['name']) || typeof pr['uid'] !== 'string' || !validUuid(pr['uid'])) return undefined;
     pipelineRun = { name: pr['name'], uid: pr['uid'] };
+    if (!opt(pipelineRun, pr, 'pipeline', (v) => typeof v === 'string' && LABEL_VALUE_RE.test(v))) return undefined;
   }
   return { event, run: { kind: run['kind'], name: run['name'], uid: run['uid'] }, pipelineRun };
 }

@@ -39,5 +39,18 @@ export function eventListRecordName(parent: string, resultUid: string, runUid: s
   return recordName(parent, resultUid, eventListRecordId(resultUid, runUid));
 }
 
+/**
+ * The run record of a run (`tekton.dev/v1.PipelineRun|TaskRun`): named by the run's uid under
+ * its result, as the Results watcher names it. A Result's `summary.record` names its own run's.
+ */
+export function runRecordName(parent: string, resultUid: string, runUid: string): string {
+  return recordName(parent, resultUid, runUid);
+}
+
+/** The Result annotation the Results watcher writes with the run's name. */
+export const OBJECT_NAME_ANNOTATION = 'object.metadata.name';
+/** The PipelineRun label Tekton sets to its Pipeline's name; the Results watcher copies it to the Result. */
+export const PIPELINE_LABEL = 'tekton.dev/pipeline';
+
 /** A Kubernetes namespace: an RFC 1123 DNS label. */
 export const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -40,6 +40,7 @@ function listKey(parent: string, run: RunRef, pipelineRun: PipelineRunRef): List
     runKind: run.kind,
     runName: run.name,
     runUid: run.uid,
+    pipeline: pipelineRun?.pipeline,
   };
 }
 

@@ -26,6 +26,7 @@ import { renderRecord, renderResult, renderRunRecord } from './render.js';
 import { getRunRecord } from '../../shared/store/queryRunRecords.js';
 import { recordsSummary } from './summary.js';
 import { recordsPage } from './recordsPage.js';
+import { coreEventList, recordFormat } from './coreEvents.js';
 
 export interface QueryLimits {
   /** The query pool's statement_timeout, named in the answer when a query runs over it. */
@@ -134,10 +135,12 @@ export function createQueryHandler(deps: QueryDeps): Handler {
           case 'deleteResult':
             throw new Error('deleteResult runs in remove()');
           case 'getRecord': {
+            const format = recordFormat(req.query);
             const row = await getRecord(db, route.parent, route.result, route.record);
-            if (row) return json(200, applyFields(renderRecord(row), mask));
+            if (row) return json(200, applyFields(renderRecord(format === 'corev1' ? { ...row, data: coreEventList(row.data) } : row), mask));
             // Not an EventList id: a run record is named by its run uid.
             const runRecord = await getRunRecord(db, route.parent, route.result, route.record);
+            if (runRecord && format === 'corev1') throw new HttpError(400, 'format=corev1 applies to EventList records; this is a run record');
             if (runRecord) return json(200, applyFields(renderRunRecord(runRecord), mask));
             throw new HttpError(404, `record ${route.parent}/results/${route.result}/records/${route.record} not found`);
           }

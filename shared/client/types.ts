@@ -5,13 +5,19 @@
 export type { Timeline, TimelineEvent, RunInfo, StepTermination, Diagnosis, Cause, RunKind } from '../store/runTimeline.js';
 import type { StoredEvent, SummaryStatus } from '../event.js';
 
+/**
+ * A Result's summary: from its run's first sight `{record, type, status: UNKNOWN}` (running,
+ * see runningSummary in shared/event.ts), then, once the run finished, with its times and the
+ * terminal condition's reason and message.
+ */
 export interface ResultSummary {
+  /** the run's record: `<ns>/results/<result>/records/<run uid>` */
   record: string;
   type: string;
   status: SummaryStatus;
-  start_time: string | null;
-  end_time: string | null;
-  annotations: { reason?: string; message?: string };
+  start_time?: string | null;
+  end_time?: string | null;
+  annotations?: { reason?: string; message?: string };
 }
 
 export interface Result {

@@ -20,7 +20,7 @@
 import type pg from 'pg';
 import { inStatement } from '../db/errors.js';
 import { LIST_IDS_SQL, listIdValues } from './listIds.js';
-import { listKeyString, type EventWrite, type ListKey, type StoredEventChange } from './types.js';
+import { betterKey, listKeyString, type EventWrite, type ListKey, type StoredEventChange } from './types.js';
 
 /** One Event made ready to append: its row already serialised. */
 export interface PreparedEvent {
@@ -93,7 +93,8 @@ export function prepareAppend(events: readonly PreparedEvent[]): PreparedAppend 
   const unique = newestPerKey(events);
   if (unique.length === 0) return undefined;
   const byKey = new Map<string, ListKey>();
-  for (const e of unique) byKey.set(e.listKey, e.list);
+  // Every write's key, not only the newest per item: any of them may be the one that knows the pipeline.
+  for (const e of events) byKey.set(e.listKey, betterKey(byKey.get(e.listKey), e.list));
   const sorted = [...byKey.keys()].sort();
   const index = new Map(sorted.map((k, i) => [k, i + 1]));
   const keys = sorted.map((k) => byKey.get(k)!);

@@ -2,18 +2,23 @@
  * Stores a finished run's status on its EventList record and, when the run is its result's own
  * run (the PipelineRun, or a standalone TaskRun), as the result's summary (SPEC §4). A status
  * with a lower resourceVersion than the stored one is ignored.
+ *
+ * The summary, as the Tekton Results watcher writes it: `record` names the run's record
+ * (`<result>/records/<run uid>`, type `tekton.dev/v1.PipelineRun|TaskRun`), not its EventList.
+ * It exists from the run's first sight (createLists.ts: status `UNKNOWN`, no `end_time`); the
+ * terminal status replaces it whole.
  */
 import type pg from 'pg';
 import { inStatement } from '../db/errors.js';
 import { summaryStatus } from '../event.js';
-import { eventListRecordName } from '../names.js';
+import { runRecordName } from '../names.js';
 import type { StatusWrite } from './types.js';
 import type { ListIds } from './ensureLists.js';
 
 export function summaryOf(w: StatusWrite): Record<string, unknown> {
   const k = w.list;
   return {
-    record: eventListRecordName(k.parent, k.resultUid, k.runUid),
+    record: runRecordName(k.parent, k.resultUid, k.runUid),
     type: `tekton.dev/v1.${k.runKind}`,
     status: summaryStatus(w.status.reason),
     start_time: w.status.startTime ?? null,

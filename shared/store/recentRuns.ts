@@ -10,8 +10,15 @@
  */
 import type pg from 'pg';
 import { rfc3339, Where } from './listing.js';
+import { runningSummary } from '../event.js';
 
-/** Summary statuses (SPEC §4) grouped as the page offers them; `running`: no summary yet. */
+/**
+ * A run not finished yet (runningSummary in shared/event.ts): no summary, or the `UNKNOWN` one
+ * without `end_time` its result gets on first sight.
+ */
+const RUNNING_SQL = `(w.summary is null or (coalesce(w.summary->>'status', 'UNKNOWN') = 'UNKNOWN' and w.summary->>'end_time' is null))`;
+
+/** Summary statuses (SPEC §4) grouped as the page offers them; `running`: not finished yet. */
 export const STATUS_FILTERS = {
   failed: ['FAILURE', 'TIMEOUT'],
   cancelled: ['CANCELLED'],
@@ -90,8 +97,8 @@ export function recentRunsQuery(q: RecentRunsQuery): { text: string; values: unk
                                order by r.create_time desc, r.id desc limit ${window}) x
          order by x.create_time desc, x.id desc limit ${window}`;
   const hit: string[] = [];
-  if (q.status === 'running') hit.push('w.summary is null');
-  else if (q.status) hit.push(`w.summary->>'status' = any(${w.param(STATUS_FILTERS[q.status])}::text[])`);
+  if (q.status === 'running') hit.push(RUNNING_SQL);
+  else if (q.status) hit.push(`w.summary->>'status' = any(${w.param(STATUS_FILTERS[q.status])}::text[]) and not ${RUNNING_SQL}`);
   if (q.nameContains) hit.push(`strpos(lower(w.run_name), lower(${w.param(q.nameContains)}::text)) > 0`);
   const limit = w.param(q.pageSize + 1);
   const out = `w.id, w.parent, w.name, w.run_kind, w.run_name, w.summary, ${rfc3339('w.create_time')} as create_time, w.create_time::text as sort_value, w.create_time as ts`;
@@ -130,7 +137,7 @@ function toRun(r: Row): RecentRun {
     uid: r.name,
     runKind: r.run_kind,
     runName: r.run_name,
-    status: s?.status ?? null,
+    status: runningSummary(s) ? null : (s?.status ?? null),
     reason: s?.annotations?.['reason'] || null,
     message: s?.annotations?.['message'] || null,
     startTime: s?.start_time ?? null,

@@ -50,3 +50,27 @@ export async function touchRows(client: pg.ClientBase, table: Table, ids: Iterab
     })
     .catch(inStatement(`touch-${table}`));
 }
+
+/**
+ * `touchRows` for the results of the runs whose status a transaction stored, which also teaches
+ * a result its Pipeline (`tekton.dev/pipeline`) when it was created by a write that did not know
+ * it: a run status is the write that always reaches the transaction, while most Events append
+ * without one. A pipeline already recorded is never replaced.
+ */
+export async function touchResults(client: pg.ClientBase, results: { id: string; pipeline: string | undefined }[]): Promise<void> {
+  const byId = new Map<string, string | null>();
+  for (const r of results) if (!byId.get(r.id)) byId.set(r.id, r.pipeline ?? null);
+  const ids = sortedUnique(byId.keys());
+  if (ids.length === 0) return;
+  await lockRows(client, 'results', ids);
+  await client
+    .query({
+      text: `update results r set update_time = now(), version = r.version + 1,
+                    annotations = case when k.pipeline is null or r.annotations ? 'tekton.dev/pipeline' then r.annotations
+                                       else r.annotations || jsonb_build_object('tekton.dev/pipeline', k.pipeline) end
+               from unnest($1::uuid[], $2::text[]) as k(id, pipeline)
+              where r.id = k.id`,
+      values: [ids, ids.map((id) => byId.get(id) ?? null)],
+    })
+    .catch(inStatement('touch-results'));
+}

@@ -17,6 +17,11 @@ export interface ListKey {
   runKind: 'PipelineRun' | 'TaskRun';
   runName: string;
   runUid: string;
+  /**
+   * The result's Pipeline (the PipelineRun's `tekton.dev/pipeline` label), when the sender
+   * knew it: kept in the Result's annotations. Not part of the key (listKeyString).
+   */
+  pipeline?: string | undefined;
 }
 
 export interface EventWrite {
@@ -66,6 +71,11 @@ export function eventWrite(list: ListKey, ceId: string, event: StoredEvent): Eve
 
 export function listKeyString(k: ListKey): string {
   return `${k.parent}\u0000${k.resultUid}\u0000${k.recordId}`;
+}
+
+/** Of two writes' keys of one list, the one to create or teach the list with: one that knows the pipeline. */
+export function betterKey(prev: ListKey | undefined, next: ListKey): ListKey {
+  return prev && prev.pipeline !== undefined && next.pipeline === undefined ? prev : next;
 }
 
 /**

@@ -7,7 +7,9 @@
  * - Otherwise one transaction: the missing results and records are created (createLists), the
  *   run statuses' lists resolved and locked, the events appended, the statuses applied, the
  *   ChangeSink told what changed, then commit. A list is created in the transaction that
- *   appends to it, so a refused write leaves nothing behind.
+ *   appends to it, so a refused write leaves nothing behind. A result is created with its
+ *   first-sight summary and annotations (createLists); the status step's touch of the results
+ *   teaches one created without its Pipeline's name (touchResults), after the locks below.
  * A conflict (deadlock, serialisation failure, a list missing mid-write) retries the whole
  * write from the start (shared/db/retry.ts).
  *
@@ -27,12 +29,12 @@ import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { WriteConflict } from '../db/errors.js';
 import { retryConflicts } from '../db/retry.js';
-import { listKeyString, type ChangeSink, type EventWrite, type ListKey, type StatusWrite, type StoredChange, type Write } from './types.js';
+import { betterKey, listKeyString, type ChangeSink, type EventWrite, type ListKey, type StatusWrite, type StoredChange, type Write } from './types.js';
 import { ensureLists } from './ensureLists.js';
 import { createLists } from './createLists.js';
 import { prepareAppend, prepareEvents, runAppend, type PreparedAppend, type PreparedEvent } from './appendEvents.js';
 import { applyRunStatus, applySummary } from './applyRunStatus.js';
-import { lockLists, touchRows } from './touchLists.js';
+import { lockLists, touchResults, touchRows } from './touchLists.js';
 
 export interface BatchOutcome {
   /** records whose stored content changed */
@@ -81,7 +83,7 @@ function deletedIsConflict(err: unknown): never {
 
 function sortedKeys(lists: ListKey[]): ListKey[] {
   const keys = new Map<string, ListKey>();
-  for (const k of lists) keys.set(listKeyString(k), k);
+  for (const k of lists) keys.set(listKeyString(k), betterKey(keys.get(listKeyString(k)), k));
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
@@ -121,7 +123,7 @@ async function writeInTransaction(
   }
   await touchRows(client, 'records', summaries.map((s) => s.recordId).filter((id) => !changed.has(id)));
   for (const s of summaries) await applySummary(client, s.w, s);
-  await touchRows(client, 'results', summaries.map((s) => s.resultId));
+  await touchResults(client, summaries.map((s) => ({ id: s.resultId, pipeline: s.w.list.pipeline })));
   for (const s of summaries) changed.add(s.recordId);
   if (sink && changes.length > 0) await sink.onChanges(client, changes);
   return { changedRecords: changed.size };

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder, type Forwarder } from '../../forwarder/start.js';
-import { EVENTLIST_ANNOTATION, eventListRecordName } from '../../shared/names.js';
+import { EVENTLIST_ANNOTATION, eventListRecordName, runRecordName } from '../../shared/names.js';
 import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { coreEvent, eventV1, finish, pipelineRun, pod, repeat, taskRun } from '../../devtools/fakeKube/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -117,7 +117,10 @@ describe('a failing PipelineRun, end to end', () => {
 
     // The run-status events: the Result's summary, and the OOMKilled step on the TaskRun's record.
     const [result] = await until(() => results(srv.url, NS), (r) => (r[0]?.['summary'] as { status?: string } | undefined)?.status !== undefined, 'the result summary');
-    expect(result!['summary']).toMatchObject({ record: names[md(pr).name], type: 'tekton.dev/v1.PipelineRun', status: 'FAILURE', annotations: { reason: 'Failed' } });
+    // As the Results watcher writes a Result: the summary names the run record, the
+    // annotations the run's name and its Pipeline (the PipelineRun's tekton.dev/pipeline label).
+    expect(result!['summary']).toMatchObject({ record: runRecordName(NS, md(pr).uid, md(pr).uid), type: 'tekton.dev/v1.PipelineRun', status: 'FAILURE', annotations: { reason: 'Failed' } });
+    expect(result!['annotations']).toEqual({ 'tekton.dev/pipelineRun': md(pr).name, 'object.metadata.name': md(pr).name, 'tekton.dev/pipeline': 'build-and-deploy' });
     const { rows } = await srv.db.pool.query({ text: `select run_name, run_status from records where parent = $1 order by run_name`, values: [NS] });
     const byRun = Object.fromEntries(rows.map((r: { run_name: string; run_status: unknown }) => [r.run_name, r.run_status]));
     expect(byRun[md(build).name]).toMatchObject({ reason: 'Failed', steps: [{ name: 'build', exitCode: 137, reason: 'OOMKilled' }] });
@@ -126,6 +129,37 @@ describe('a failing PipelineRun, end to end', () => {
     // The forwarder's own count: nothing refused, nothing given up.
     expect((await fwd.metrics.rejected.get()).values[0]?.value ?? 0).toBe(0);
     expect((await fwd.metrics.unlinked.get()).values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('gives a Result its Pipeline: on first sight when the PipelineRun has the label, else once its run statuses carry it', async () => {
+    const ns = 'pipelines';
+    const f = startForwarder(forwarderConfig(`${srv.url}/ingest`, { namespaces: [ns], annotate: false }), { kubeConfig: kube.kubeConfig() });
+    try {
+      await f.ready;
+      // Labelled from the start: a Pod's Event creates the Result, with the label the Pod carries.
+      const labelled = kube.create('pipelineruns', pipelineRun(ns, 'release-abcde', { pipeline: 'release' })) as Obj;
+      const tr = kube.create('taskruns', taskRun(ns, 'release-abcde-publish', { pipelineRun: labelled, pipelineTask: 'publish' })) as Obj;
+      const p = kube.create('pods', pod(ns, 'release-abcde-publish-pod', tr)) as Obj;
+      kube.create('events', eventV1(p, 'Scheduled', 'Successfully assigned', { controller: 'default-scheduler' }));
+      // Not labelled yet when its first Event is sent (Tekton adds the label as it reconciles).
+      const bare = pipelineRun(ns, 'nightly-fghij', { pipeline: 'nightly' });
+      (bare.metadata as { labels: Record<string, string> }).labels = {};
+      const late = kube.create('pipelineruns', bare) as Obj;
+      kube.create('events', eventV1(late, 'Started', ''));
+      const byName = async () => new Map((await results(srv.url, ns)).map((r) => [(r['annotations'] as Record<string, string>)['object.metadata.name'], r]));
+      const first = await until(byName, (m) => m.size === 2, 'both Results');
+      expect(first.get('release-abcde')!['annotations']).toEqual({ 'tekton.dev/pipelineRun': 'release-abcde', 'object.metadata.name': 'release-abcde', 'tekton.dev/pipeline': 'release' });
+      expect(first.get('release-abcde')!['summary']).toEqual({ record: runRecordName(ns, md(labelled).uid, md(labelled).uid), type: 'tekton.dev/v1.PipelineRun', status: 'UNKNOWN' });
+      expect(first.get('nightly-fghij')!['annotations']).toEqual({ 'tekton.dev/pipelineRun': 'nightly-fghij', 'object.metadata.name': 'nightly-fghij' });
+      // The label arrives, then the run finishes: its status teaches the Result.
+      const labelledLate = kube.update('pipelineruns', { ...late, metadata: { ...late.metadata, labels: { 'tekton.dev/pipeline': 'nightly' } } }) as Obj;
+      kube.update('pipelineruns', finish(labelledLate, 'Succeeded', 'Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0', { succeeded: true }));
+      const after = await until(byName, (m) => (m.get('nightly-fghij')?.['summary'] as { status?: string } | undefined)?.status === 'SUCCESS', 'the summary');
+      expect(after.get('nightly-fghij')!['annotations']).toMatchObject({ 'tekton.dev/pipeline': 'nightly' });
+      expect((await f.metrics.rejected.get()).values[0]?.value ?? 0).toBe(0);
+    } finally {
+      await f.kill();
+    }
   });
 
   it('reads core/v1 Events when told to (--events-api=v1), and places an Event that arrives before its Pod', async () => {

@@ -36,6 +36,33 @@ function ev(kind: string, name: string, apiVersion = kind === 'Pod' ? 'v1' : 'te
 const inPipeline = { namespace: 'ci', run: { kind: 'TaskRun', name: 'pr-build', uid: TR_UID }, pipelineRun: { name: 'pr', uid: PR_UID }, taskName: 'build' };
 
 describe('linkEvent', () => {
+  it("carries the Pipeline's name: the PipelineRun's label first, else the TaskRun's or Pod's copy of it", () => {
+    const c = new LinkCaches(100, 'results.tekton.dev/eventlist');
+    const trMeta = (name: string, pipeline?: string) => ({
+      name,
+      namespace: 'ci',
+      uid: name === 'pr-a' ? TR_UID : SOLO_UID,
+      labels: { 'tekton.dev/pipelineRun': 'pr', 'tekton.dev/pipelineTask': 'a', ...(pipeline ? { 'tekton.dev/pipeline': pipeline } : {}) },
+      ownerReferences: [{ kind: 'PipelineRun', name: 'pr', uid: PR_UID }],
+    });
+    c.putTaskRun({ metadata: trMeta('pr-a', 'from-taskrun') });
+    const link = () => linkEvent(ev('TaskRun', 'pr-a'), c);
+    // Only the TaskRun's copy known (the PipelineRun not seen yet: its uid comes from the owner).
+    expect(link()).toMatchObject({ link: { pipelineRun: { name: 'pr', uid: PR_UID, pipeline: 'from-taskrun' } } });
+    c.putPipelineRun({ metadata: { name: 'pr', namespace: 'ci', uid: PR_UID, labels: { 'tekton.dev/pipeline': 'from-pipelinerun' } } });
+    expect(link()).toMatchObject({ link: { pipelineRun: { pipeline: 'from-pipelinerun' } } });
+    expect(linkEvent(ev('PipelineRun', 'pr'), c)).toMatchObject({ link: { pipelineRun: { name: 'pr', uid: PR_UID, pipeline: 'from-pipelinerun' } } });
+    // A Pod whose TaskRun is not cached: the Pod's own copy.
+    const d = new LinkCaches(100, 'results.tekton.dev/eventlist');
+    d.putPipelineRun({ metadata: { name: 'pr', namespace: 'ci', uid: PR_UID } });
+    d.putPod({ metadata: { name: 'pr-b-pod', namespace: 'ci', labels: { 'tekton.dev/taskRun': 'pr-b', 'tekton.dev/pipelineRun': 'pr', 'tekton.dev/pipeline': 'from-pod' }, ownerReferences: [{ kind: 'TaskRun', name: 'pr-b', uid: SOLO_UID }] } });
+    expect(linkEvent(ev('Pod', 'pr-b-pod'), d)).toMatchObject({ link: { pipelineRun: { pipeline: 'from-pod' } } });
+    // Nothing known, or not a label value: left out, never an invalid event.
+    d.putPod({ metadata: { name: 'pr-c-pod', namespace: 'ci', labels: { 'tekton.dev/taskRun': 'pr-c', 'tekton.dev/pipelineRun': 'pr', 'tekton.dev/pipeline': '-bad-' }, ownerReferences: [{ kind: 'TaskRun', name: 'pr-c', uid: SOLO_UID }] } });
+    expect(linkEvent(ev('Pod', 'pr-c-pod'), d)).toMatchObject({ link: { pipelineRun: { name: 'pr', uid: PR_UID } } });
+    expect((linkEvent(ev('Pod', 'pr-c-pod'), d) as { link: { pipelineRun: object } }).link.pipelineRun).not.toHaveProperty('pipeline');
+  });
+
   it('links a Pod Event to its TaskRun and PipelineRun through the Pod labels', () => {
     const c = caches();
     c.putPod({ metadata: { name: 'pr-build-pod', namespace: 'ci', labels: { 'tekton.dev/taskRun': 'pr-build', 'tekton.dev/pipelineRun': 'pr', 'tekton.dev/pipelineTask': 'build' } } });

@@ -58,7 +58,7 @@ export function storedEvent(over: {
 export function eventCe(
   e: StoredEvent,
   run: Run,
-  pipelineRun: { name: string; uid: string } | null,
+  pipelineRun: { name: string; uid: string; pipeline?: string } | null,
   ns = e.metadata.namespace ?? 'ci',
 ): Record<string, unknown> {
   return {
@@ -73,7 +73,7 @@ export function eventCe(
   };
 }
 
-export function statusCe(run: Run, pipelineRun: { name: string; uid: string } | null, status: RunStatus, rv = 500, ns = 'ci') {
+export function statusCe(run: Run, pipelineRun: { name: string; uid: string; pipeline?: string } | null, status: RunStatus, rv = 500, ns = 'ci') {
   return {
     specversion: '1.0',
     type: RUN_TYPE,

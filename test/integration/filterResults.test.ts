@@ -112,7 +112,8 @@ describe('result filters as Tekton Results writes them', () => {
     // No final status yet is UNKNOWN, as a Results summary starts.
     ['summary.status == UNKNOWN', () => [pr2]],
     ['summary.status == 2', () => [pr0]],
-    ['summary.type == PIPELINE_RUN', () => [pr0, pr1]],
+    // A Result has its summary from its run's first sight: pr2, still running, is a PipelineRun too.
+    ['summary.type == PIPELINE_RUN', () => [pr0, pr1, pr2]],
     ['summary.type == TASK_RUN', () => [tr3]],
     ["summary.status == SUCCESS && summary.type == 'TASK_RUN'", () => []],
     ['parent.endsWith("-b")', () => [pr2, tr3]],
@@ -125,7 +126,10 @@ describe('result filters as Tekton Results writes them', () => {
     ['summary.end_time.getDate() == 7 && summary.end_time.getDayOfMonth() == 6 && summary.end_time.getDayOfYear() == 6', () => [pr0]],
     ['summary.start_time.getDayOfWeek() == 6', () => [pr1]],
     ['summary.status == SUCCESS || summary.status == FAILURE', () => [pr0, pr1]],
-    ['summary.record.endsWith("' + recordId(pr0) + '")', () => [pr0]],
+    // summary.record names the run record, `<result>/records/<run uid>`, not the EventList.
+    ['summary.record.endsWith("/records/' + pr0.uid + '")', () => [pr0]],
+    ['summary.record.endsWith("' + recordId(pr0) + '")', () => []],
+    ['summary.record == "team-b/results/' + pr2.uid + '/records/' + pr2.uid + '"', () => [pr2]],
     ['create_time > timestamp("2022/10/30T21:45:00.000Z") && update_time >= create_time', () => [pr0, pr1, pr2, tr3]],
   ])('%s', async (filter, expected) => {
     expect(await results(filter)).toEqual(uids(expected()));

@@ -55,7 +55,7 @@ describe('ingest', () => {
     const result = await query(srv.url, `/ci/results/${pr.uid}`);
     expect(result.status).toBe(200);
     expect(result.body.name).toBe(`ci/results/${pr.uid}`);
-    expect(result.body.annotations).toEqual({ 'tekton.dev/pipelineRun': pr.name });
+    expect(result.body.annotations).toEqual({ 'tekton.dev/pipelineRun': pr.name, 'object.metadata.name': pr.name });
     const items = await itemsOf('ci', pr.uid, tr.uid);
     expect(items).toEqual([e]);
   });
@@ -261,7 +261,8 @@ describe('ingest', () => {
     expect((await send(srv.url, [statusCe(pr, null, { ...prStatus, reason: 'Running' }, 790)])).status).toBe(200);
     const result = await query(srv.url, `/ci/results/${pr.uid}`);
     expect(result.body.summary).toEqual({
-      record: `ci/results/${pr.uid}/records/${eventListRecordId(pr.uid, pr.uid)}`,
+      // the run record, which summary.type describes, not the EventList
+      record: `ci/results/${pr.uid}/records/${pr.uid}`,
       type: 'tekton.dev/v1.PipelineRun',
       status: 'FAILURE',
       start_time: '2026-01-02T03:00:00Z',

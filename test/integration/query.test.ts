@@ -32,7 +32,7 @@ describe('query API', () => {
     expect(res.body.results.map((r: { name: string }) => r.name)).toEqual(prs.slice(0, 3).map(({ pr }) => `team-a/results/${pr.uid}`));
     const r = res.body.results[0];
     expect(Object.keys(r).sort()).toEqual(
-      ['annotations', 'create_time', 'created_time', 'etag', 'id', 'name', 'uid', 'update_time', 'updated_time'].sort(),
+      ['annotations', 'create_time', 'created_time', 'etag', 'id', 'name', 'summary', 'uid', 'update_time', 'updated_time'].sort(),
     );
     expect(r.create_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(r.created_time).toBe(r.create_time);
@@ -215,5 +215,75 @@ describe('query API', () => {
     );
     expect(rows[0]).toEqual({ records: 0, orphans: 0 });
     expect((await query(srv.url, `/team-b/results/${pr.uid}`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('an EventList record as core/v1 Events (?format=corev1)', () => {
+  it('serves the items as a Results watcher stores them: involvedObject, message, timestamps, count, source; no taskName', async () => {
+    const ns = 'corev1';
+    const tr = newRun('TaskRun', 'solo');
+    const scheduled = storedEvent({ namespace: ns, reason: 'Scheduled', taskName: 'solo', regardingName: 'solo-pod', first: '2026-01-02T03:04:05Z' });
+    const backOff = { ...storedEvent({ namespace: ns, reason: 'BackOff', type: 'Warning', note: 'Back-off pulling image', taskName: 'solo', regardingName: 'solo-pod', count: 4, first: '2026-01-02T03:04:10Z', last: '2026-01-02T03:05:00Z' }), reportingInstance: 'node-1', action: 'Pulling' };
+    backOff.regarding.fieldPath = 'spec.containers{step-build}';
+    expect((await send(srv.url, [eventCe(scheduled, tr, null, ns), eventCe(backOff, tr, null, ns)])).status).toBe(200);
+    const path = `/${ns}/results/${tr.uid}/records/${eventListRecordId(tr.uid, tr.uid)}`;
+    const res = await query(srv.url, `${path}?format=corev1`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.type).toBe('results.tekton.dev/v1.EventList');
+    const list = eventList(res.body);
+    const ref = (e: typeof scheduled) => ({ kind: 'Pod', name: 'solo-pod', namespace: ns, apiVersion: 'v1', ...(e.regarding.fieldPath ? { fieldPath: e.regarding.fieldPath } : {}) });
+    expect(list).toEqual({
+      kind: 'EventList',
+      apiVersion: 'v1',
+      metadata: {},
+      items: [
+        {
+          metadata: { name: scheduled.metadata.name, namespace: ns, creationTimestamp: '2026-01-02T03:04:05Z' },
+          involvedObject: ref(scheduled),
+          reason: 'Scheduled',
+          message: scheduled.note,
+          source: { component: 'default-scheduler' },
+          firstTimestamp: '2026-01-02T03:04:05Z',
+          lastTimestamp: '2026-01-02T03:04:05Z',
+          count: 1,
+          type: 'Normal',
+          eventTime: null,
+          reportingComponent: 'default-scheduler',
+          reportingInstance: '',
+        },
+        {
+          metadata: { name: backOff.metadata.name, namespace: ns, creationTimestamp: '2026-01-02T03:04:10Z' },
+          involvedObject: ref(backOff),
+          reason: 'BackOff',
+          message: 'Back-off pulling image',
+          source: { component: 'default-scheduler' },
+          firstTimestamp: '2026-01-02T03:04:10Z',
+          lastTimestamp: '2026-01-02T03:05:00Z',
+          count: 4,
+          type: 'Warning',
+          eventTime: null,
+          series: { count: 4, lastObservedTime: '2026-01-02T03:05:00Z' },
+          action: 'Pulling',
+          reportingComponent: 'default-scheduler',
+          reportingInstance: 'node-1',
+        },
+      ],
+    });
+    // The record is otherwise the same; fields masks read the converted value.
+    const plain = await query(srv.url, path);
+    expect({ ...res.body, data: undefined }).toEqual({ ...plain.body, data: undefined });
+    const masked = await query(srv.url, `${path}?format=corev1&fields=data.value.items`);
+    expect(JSON.parse(Buffer.from(masked.body.data.value, 'base64').toString()).items[1].involvedObject.name).toBe('solo-pod');
+    expect((await query(srv.url, `${path}?format=`)).body).toEqual(plain.body);
+  });
+
+  it('refuses any other format, and corev1 on a run record', async () => {
+    const { pr } = prs[0]!;
+    const bad = await query(srv.url, `/team-a/results/${pr.uid}/records/${eventListRecordId(pr.uid, pr.uid)}?format=yaml`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/format "yaml" is not offered/);
+    const run = await query(srv.url, `/team-a/results/${pr.uid}/records/${pr.uid}?format=corev1`);
+    expect(run.status).toBe(400);
+    expect(run.body.detail).toMatch(/EventList records/);
   });
 });

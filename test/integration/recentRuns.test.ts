@@ -79,6 +79,26 @@ describe('recentRuns', () => {
     expect(found.map((r) => r.runName)).toEqual(['build-25', 'build-20', 'build-15', 'build-10', 'build-5', 'build-0']);
   });
 
+  it('counts a first-sight summary (UNKNOWN, no end_time) as running, and an UNKNOWN that ended as unknown', async () => {
+    const t = (m: number) => new Date(T0 - m * 60_000).toISOString();
+    for (const [name, summary, at] of [
+      ['lab-running', { record: 'x', type: 'tekton.dev/v1.PipelineRun', status: 'UNKNOWN' }, t(3)],
+      ['lab-ended', { status: 'UNKNOWN', start_time: t(2), end_time: t(1), annotations: { reason: '', message: '' } }, t(2)],
+      ['lab-failed', { status: 'FAILURE', start_time: t(1), end_time: t(0), annotations: { reason: 'Failed', message: '' } }, t(1)],
+    ] as const) {
+      await db.pool.query({
+        text: `insert into results (parent, name, run_kind, run_name, summary, create_time) values ('lab', $1, 'PipelineRun', $2, $3::jsonb, $4::timestamptz)`,
+        values: [randomUUID(), name, JSON.stringify(summary), at],
+      });
+    }
+    const names = async (status?: RecentRunsQuery['status']) => (await recentRuns(db.pool, q({ namespaces: ['lab'], status }))).runs.map((r) => r.runName);
+    expect(await names('running')).toEqual(['lab-running']);
+    expect(await names('unknown')).toEqual(['lab-ended']);
+    expect(await names('failed')).toEqual(['lab-failed']);
+    const all = (await recentRuns(db.pool, q({ namespaces: ['lab'] }))).runs;
+    expect(all.map((r) => [r.runName, r.status])).toEqual([['lab-failed', 'FAILURE'], ['lab-ended', 'UNKNOWN'], ['lab-running', null]]);
+  });
+
   it.each([
     ['one namespace', ['bulk'], 'results_parent_create_time'],
     ['every namespace', null, 'results_create_time'],

@@ -137,6 +137,7 @@ describe('what tkn-results sends', () => {
     expect(one.status).toBe(200);
     expect(Result.parse(JSON.parse(one.text)).summary?.status).toBe('SUCCESS');
   });
+
 });
 
 describe('run records', () => {
@@ -257,5 +258,22 @@ describe('records summary', () => {
     const pipeline = await getWithBody('-/results/-/records/summary', { group_by: 'pipeline' }, {});
     expect(pipeline.status).toBe(501);
     expect(JSON.parse(pipeline.text)).toMatchObject({ code: 12 });
+  });
+});
+
+// Last: it adds a run, which the counts above do not expect.
+describe('a running run', () => {
+  it('reads a Result whose run is still running: a summary UNKNOWN naming its run record, strict protojson', async () => {
+    const pr = newRun('PipelineRun', 'running');
+    const res = await send(srv.url, [eventCe(storedEvent({ namespace: 'ops', regardingKind: 'PipelineRun', regardingName: pr.name }), pr, { ...pr, pipeline: 'nightly' }, 'ops')]);
+    expect(res.status).toBe(200);
+    const one = await getWithBody(`ops/results/${pr.uid}`, {}, { name: `ops/results/${pr.uid}` });
+    const r = Result.parse(JSON.parse(one.text));
+    expect(r.summary).toEqual({ record: `ops/results/${pr.uid}/records/${pr.uid}`, type: 'tekton.dev/v1.PipelineRun', status: 'UNKNOWN' });
+    expect(r.annotations).toMatchObject({ 'object.metadata.name': 'running', 'tekton.dev/pipeline': 'nightly' });
+    // The record it names is there, as `tkn-results pipelinerun describe` follows it.
+    const rec = await getWithBody(r.summary!.record!, {}, { name: r.summary!.record });
+    expect(rec.status).toBe(200);
+    expect(Record.parse(JSON.parse(rec.text)).data?.type).toBe('tekton.dev/v1.PipelineRun');
   });
 });

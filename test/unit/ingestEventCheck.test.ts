@@ -11,12 +11,12 @@ import { storedEvent } from '../helpers/ce.js';
 const base = () => ({
   event: { ...storedEvent({ count: 3, last: '2026-01-02T03:04:09.123456Z' }), eventTime: null, action: 'Scheduling', deprecatedCount: 2, extra: { dropped: true } },
   run: { kind: 'TaskRun', name: 'pr-build', uid: '6f1d1b0e-8a55-4c43-9c47-3f1f4b7d2a10' },
-  pipelineRun: { name: 'pr', uid: '7a2e2c1f-9b66-4d54-8d58-4a2a5c8e3b21' },
+  pipelineRun: { name: 'pr', uid: '7a2e2c1f-9b66-4d54-8d58-4a2a5c8e3b21', pipeline: 'build-and-test' },
 });
 
 /** Values that stress each check: edge lengths, bad dates, wrong types, null, absent. */
 const oddValue = fc.oneof(
-  fc.constantFrom(undefined, null, '', 'a', 'A', '-a', 'a.b', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(254), 7, -1, 1.5, 2 ** 53, true, [], {}),
+  fc.constantFrom(undefined, null, '', 'a', 'A', '-a', 'a.b', 'a_b', '_a', 'A.b-C', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(254), 7, -1, 1.5, 2 ** 53, true, [], {}),
   fc.constantFrom('2026-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '0000-01-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:00:00+15:59', '2026-01-01T00:00:00+16:00', '2026-01-01T00:00:00.1234567890Z', '2026-01-01t00:00:00z', '2026-01-01T00:00Z'),
   fc.constantFrom('TaskRun', 'PipelineRun', 'Pod', 'not-a-uuid', '6f1d1b0e-8a55-4c43-9c47-3f1f4b7d2a10'),
   fc.string({ maxLength: 10 }),
@@ -28,7 +28,7 @@ const paths = [
   ['event', 'regarding', 'taskName'], ['event', 'regarding', 'fieldPath'], ['event', 'reason'], ['event', 'note'], ['event', 'type'],
   ['event', 'eventTime'], ['event', 'series'], ['event', 'series', 'count'], ['event', 'series', 'lastObservedTime'],
   ['event', 'deprecatedCount'], ['event', 'deprecatedFirstTimestamp'], ['event'], ['run', 'kind'], ['run', 'name'], ['run', 'uid'],
-  ['run'], ['pipelineRun'], ['pipelineRun', 'name'], ['pipelineRun', 'uid'],
+  ['run'], ['pipelineRun'], ['pipelineRun', 'name'], ['pipelineRun', 'uid'], ['pipelineRun', 'pipeline'],
 ];
 
 function set(obj: Record<string, unknown>, path: string[], value: unknown): void {
