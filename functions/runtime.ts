@@ -25,7 +25,7 @@ import { createUiHandler } from './ui/handler.js';
 import { gateFor } from './gate.js';
 import type { Gate } from '../shared/http/node.js';
 import { outboxSink } from '../shared/webhooks/outboxSink.js';
-import { buildSubscriptionsWith } from './subscriptions/build.js';
+import { buildSubscriptionsWith, subscriptionDeps } from './subscriptions/build.js';
 import { buildDispatch } from './dispatch/build.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 
@@ -154,7 +154,8 @@ function dispatchParts(config: Config, pool: pg.Pool): { dispatch: Handler; disp
 
 /** The pages for people (`/ui`): the same authorisation as the query API. */
 export async function buildUi(config: Config, pool: pg.Pool): Promise<Handler> {
-  return createUiHandler({ pool, authorizer: await buildAuthorizer(config, pool) });
+  const authorizer = await buildAuthorizer(config, pool);
+  return createUiHandler({ pool, authorizer, subscriptions: await subscriptionDeps(config, pool, authorizer) });
 }
 
 /** `pools`: one pool for everything (tests), or one per role (the default). */

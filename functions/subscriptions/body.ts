@@ -54,6 +54,11 @@ export function readBody<S extends z.ZodType>(req: CoreRequest, schema: S): z.in
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
+  return checkBody(value, schema);
+}
+
+/** `value` checked by `schema`; 400 naming each problem (`body.<field>: <problem>`) otherwise. The pages' forms are checked here too. */
+export function checkBody<S extends z.ZodType>(value: unknown, schema: S): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const errors: ProblemItem[] = parsed.error.issues.slice(0, 50).map((i) => ({ pointer: ['body', ...i.path.map(String)].join('.'), detail: i.message }));

@@ -20,15 +20,19 @@ import { page, seeOther, SECURITY_HEADERS } from './layout.js';
 import { checkSameOrigin, pageToken, signInCookie, signOutCookie } from './session.js';
 import { safeReturnPath, signInPage } from './signInPage.js';
 import { STYLESHEET } from './style.js';
-import { encodeCursor, matchUiRoute, parseListQuery, type UiRoute } from './routes.js';
+import { encodeCursor, matchUiRoute, parseListQuery, SUBSCRIPTIONS_PAGE, type UiRoute } from './routes.js';
 import { runList } from './runListPage.js';
 import { runPage } from './runPage.js';
+import { subscriptionViews } from './subscriptionsView.js';
+import type { CreateDeps } from '../subscriptions/create.js';
 
 export interface UiDeps {
   pool: pg.Pool;
   authorizer: Authorizer;
   /** Most results one list page reads per namespace, whatever the filter (bounded work). */
   listWindow?: number;
+  /** The subscriptions' access rule and creation, as the subscriptions API has them (functions/subscriptions/build.ts). */
+  subscriptions: CreateDeps;
 }
 
 const MAX_TOKEN_LENGTH = 4096;
@@ -45,9 +49,16 @@ function formBody(req: CoreRequest): URLSearchParams {
   return new URLSearchParams(req.body.toString('utf8'));
 }
 
+/** A token that may not read every namespace may still cover some: only a 401 stops it here. */
+function forbiddenIsFine(err: unknown): undefined {
+  if (err instanceof HttpError && err.status === 403) return undefined;
+  throw err;
+}
+
 export function createUiHandler(deps: UiDeps): Handler {
   const { pool, authorizer } = deps;
   const listWindow = deps.listWindow ?? 2000;
+  const subscriptions = subscriptionViews(deps.subscriptions);
 
   async function login(req: CoreRequest): Promise<CoreResponse> {
     checkSameOrigin(req);
@@ -98,17 +109,30 @@ export function createUiHandler(deps: UiDeps): Handler {
       checkSameOrigin(req);
       return seeOther('/ui/login', { 'set-cookie': signOutCookie(req) });
     }
+    // Form posts that change something pass the Origin check before anything is read or authorised.
+    if (req.method === 'POST') checkSameOrigin(req);
     const { token, via } = pageToken(req);
     const signedIn = via === 'cookie';
     try {
       // Impersonation headers (a proxy acting for a user) apply to pages as to the API.
       const caller: Caller = { ...callerOf(req), token };
       if (route.view === 'list') return await list(route, caller, signedIn);
+      if (route.view === 'newSubscription') {
+        // The form is shown only to a caller the Authorizer accepts (401 otherwise: the sign-in form).
+        if (req.method !== 'POST') await authorizer.authorize(caller, '-', 'list', 'records').catch(forbiddenIsFine);
+        return req.method === 'POST' ? await subscriptions.create(req, caller, signedIn) : subscriptions.newForm(signedIn);
+      }
+      if (route.view === 'subscriptions') return await subscriptions.list(route, caller, signedIn);
+      if (route.view === 'subscription') return await subscriptions.detail(route, caller, signedIn);
+      if (route.view === 'redeliver') return await subscriptions.redeliver(req, route, caller);
+      if (route.view === 'deleteSubscription') return await subscriptions.remove(req, route, caller);
+      if (route.view === 'enableSubscription') return await subscriptions.setEnabled(req, route, caller);
       await authorizer.authorize(caller, route.namespace, 'get', 'records');
       return await runPage(pool, route, signedIn);
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) {
-        const next = req.path + (req.query.size ? `?${req.query.toString()}` : '');
+        // After signing in the browser GETs `next`: a form post's path would only answer 405.
+        const next = req.method === 'POST' ? SUBSCRIPTIONS_PAGE : req.path + (req.query.size ? `?${req.query.toString()}` : '');
         // A stale cookie (the token was revoked) is dropped, so the form is not shown forever.
         const headers = via === 'cookie' ? { 'set-cookie': signOutCookie(req), ...err.headers } : err.headers;
         return signInPage(401, { next, headers, error: via === 'none' ? undefined : 'The token was not accepted; sign in again.' });

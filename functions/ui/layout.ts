@@ -45,7 +45,7 @@ export function document(frame: Frame, content: SafeHtml): SafeHtml {
 <body>
 <header class="top">
 <a class="brand" href="/ui">tekton-events</a>
-<nav><a href="/ui">Runs</a></nav>
+<nav><a href="/ui">Runs</a><a href="/ui/subscriptions">Webhooks</a></nav>
 ${frame.signedIn ? html`<form method="post" action="/ui/logout"><button type="submit">Sign out</button></form>` : ''}
 </header>
 <main>

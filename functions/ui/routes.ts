@@ -4,7 +4,7 @@
  * paging cursor that only ever narrows the time range (it carries no authority).
  */
 import { HttpError } from '../../shared/http/problem.js';
-import { NAMESPACE_RE } from '../../shared/names.js';
+import { NAMESPACE_RE, validUuid } from '../../shared/names.js';
 import { STATUS_FILTERS, type StatusFilter } from '../../shared/store/recentRuns.js';
 import { STYLESHEET_PATH } from './style.js';
 
@@ -15,7 +15,15 @@ export type UiRoute =
   | { view: 'run'; kind: 'PipelineRun' | 'TaskRun'; namespace: string; name: string; uid: string | undefined; query: URLSearchParams }
   | { view: 'login'; query: URLSearchParams }
   | { view: 'logout'; query: URLSearchParams }
-  | { view: 'stylesheet'; query: URLSearchParams };
+  | { view: 'stylesheet'; query: URLSearchParams }
+  | { view: 'subscriptions'; query: URLSearchParams }
+  | { view: 'newSubscription'; query: URLSearchParams }
+  | { view: 'subscription'; id: string; query: URLSearchParams }
+  | { view: 'redeliver'; id: string; delivery: string; query: URLSearchParams }
+  | { view: 'deleteSubscription'; id: string; query: URLSearchParams }
+  | { view: 'enableSubscription'; id: string; query: URLSearchParams };
+
+export const SUBSCRIPTIONS_PAGE = `${UI_PREFIX}/subscriptions`;
 
 /** Kubernetes object names (DNS subdomain). */
 const RUN_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -59,6 +67,7 @@ export function matchUiRoute(method: string, path: string, query: URLSearchParam
     return { view: 'stylesheet', query };
   }
   const segs = p.slice(UI_PREFIX.length + 1).split('/');
+  if (segs[0] === 'subscriptions') return subscriptionRoute(method, segs.slice(1), query);
   if (segs.length === 4 && segs[0] === 'namespaces' && (segs[2] === 'pipelineruns' || segs[2] === 'taskruns')) {
     methods(method, ['GET', 'HEAD']);
     const namespace = segment(segs[1]!);
@@ -70,6 +79,38 @@ export function matchUiRoute(method: string, path: string, query: URLSearchParam
     return { view: 'run', kind: segs[2] === 'taskruns' ? 'TaskRun' : 'PipelineRun', namespace, name, uid, query };
   }
   throw new HttpError(404, 'There is no such page.');
+}
+
+/** `/ui/subscriptions[/new | /{id}[/delete | /enabled | /deliveries/{delivery}/redeliver]]`; an id that is not a UUID names nothing (404). */
+function subscriptionRoute(method: string, segs: string[], query: URLSearchParams): UiRoute {
+  const none = () => new HttpError(404, 'There is no such page.');
+  const [id, what, delivery, action, ...rest] = segs;
+  if (id === undefined) {
+    methods(method, ['GET', 'HEAD']);
+    return { view: 'subscriptions', query };
+  }
+  if (id === 'new' && what === undefined) {
+    methods(method, ['GET', 'HEAD', 'POST']);
+    return { view: 'newSubscription', query };
+  }
+  if (!validUuid(id) || rest.length > 0) throw none();
+  if (what === undefined) {
+    methods(method, ['GET', 'HEAD']);
+    return { view: 'subscription', id: id.toLowerCase(), query };
+  }
+  if (what === 'delete' && delivery === undefined) {
+    methods(method, ['POST']);
+    return { view: 'deleteSubscription', id: id.toLowerCase(), query };
+  }
+  if (what === 'enabled' && delivery === undefined) {
+    methods(method, ['POST']);
+    return { view: 'enableSubscription', id: id.toLowerCase(), query };
+  }
+  if (what === 'deliveries' && delivery !== undefined && validUuid(delivery) && action === 'redeliver') {
+    methods(method, ['POST']);
+    return { view: 'redeliver', id: id.toLowerCase(), delivery: delivery.toLowerCase(), query };
+  }
+  throw none();
 }
 
 export interface ListQuery {

@@ -75,7 +75,7 @@ function ownHosts(req: CoreRequest): string[] {
 export function checkSameOrigin(req: CoreRequest): void {
   if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'cross-site form posts are refused');
   const from = req.headers['origin'] ?? req.headers['referer'];
-  if (!from || from === 'null') throw new HttpError(403, 'a sign-in form post must carry an Origin header of this site');
+  if (!from || from === 'null') throw new HttpError(403, 'a form post must carry an Origin header of this site');
   let host: string;
   try {
     host = new URL(from).host.toLowerCase();

@@ -102,6 +102,34 @@ button.primary{font:inherit;padding:.4rem 1rem;border:0;border-radius:5px;backgr
 .muted{color:var(--muted)}
 .pager{display:flex;justify-content:space-between;margin-top:.8rem}
 .empty{padding:1.5rem;text-align:center;color:var(--muted)}
+/* webhook subscriptions */
+.subscription{margin:0 0 1.2rem}
+.sub-title{font-size:1.1rem;margin:0 0 .6rem;color:var(--ink);text-transform:none;letter-spacing:0;overflow-wrap:anywhere;word-break:break-all}
+h1.sub-title{font-size:1.45rem}
+dl.facts{display:grid;grid-template-columns:8rem 1fr;gap:.25rem 1rem;margin:0 0 .8rem;font-size:.9rem}
+dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
+code.filter{white-space:pre-wrap;overflow-wrap:anywhere}
+table.deliveries code{font-size:.8rem;overflow-wrap:anywhere}
+table.deliveries td.change{min-width:19rem}
+table.deliveries td.status{max-width:22rem;white-space:normal}
+tr.delivery.failed td:first-child{box-shadow:inset 4px 0 0 var(--fail)}
+ol.attempts{margin:.3rem 0 0;padding-left:1.2rem;font-size:.8rem;color:var(--muted)}
+form.inline{display:inline;margin:0}
+button.small{font:inherit;font-size:.8rem;padding:.2rem .6rem;border:1px solid #c5cfdb;border-radius:4px;background:#fff;color:var(--accent);cursor:pointer}
+button.danger{font:inherit;padding:.4rem 1rem;border:0;border-radius:5px;background:var(--fail);color:#fff;cursor:pointer}
+.danger-zone{display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
+label.check{flex-direction:row;align-items:center;gap:.4rem;font-size:.9rem;color:var(--ink)}
+.notice{background:var(--ok-bg);color:var(--ok);border-radius:6px;padding:.6rem .8rem}
+p.more{margin:.6rem 0 0;font-size:.9rem}
+form.stacked{display:flex;flex-direction:column;gap:.8rem;max-width:48rem}
+textarea{font:inherit;font-family:var(--mono);font-size:.85rem;padding:.35rem .5rem;border:1px solid #c5cfdb;border-radius:5px;resize:vertical}
+fieldset{border:1px solid var(--line);border-radius:5px;display:flex;gap:1.2rem;padding:.4rem .8rem}
+legend{font-size:.78rem;color:var(--muted)}
+form.stacked button{align-self:flex-start}
+code.secret{display:inline-block;padding:.4rem .6rem;background:#f6f8fa;border-radius:4px;user-select:all;overflow-wrap:anywhere}
+.secret-once{border-left:5px solid var(--warn);margin:0 0 1rem}
+.actions{margin:.4rem 0 1rem}
+a.button-link{display:inline-block;padding:.4rem 1rem;border-radius:5px;background:var(--accent);color:#fff}
 @media (max-width:800px){.axis,.lane{grid-template-columns:1fr}.axis .who{display:none}}
 `;
 

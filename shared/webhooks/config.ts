@@ -34,6 +34,10 @@ export const WebhookConfigShape = {
   DISPATCH_TIME_BUDGET_SECONDS: z.coerce.number().min(0).max(3_600).default(50),
   /** Run the dispatcher continuously inside `npm start`. */
   DISPATCH_CONTINUOUS: bool.default(true),
+  /** The long-running dispatcher (`npm run dispatch`, the Deployment): port of /healthz, /readyz and /metrics; 0 picks a free one. */
+  DISPATCH_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
+  /** Seconds the long-running dispatcher waits on SIGTERM for the attempts in flight before it exits anyway. */
+  DISPATCH_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 };
 
 export type WebhookConfig = { [K in keyof typeof WebhookConfigShape]: z.infer<(typeof WebhookConfigShape)[K]> };

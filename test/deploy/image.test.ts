@@ -75,7 +75,7 @@ function imageUserFor(image: string): string | undefined {
   return undefined;
 }
 
-const ALL = [...workloads('deploy/knative'), ...workloads('deploy/forwarder')];
+const ALL = [...workloads('deploy/knative'), ...workloads('deploy/forwarder'), ...workloads('deploy/dispatcher')];
 
 describe('images and manifests together', () => {
   it('reads the user of each image stage, inherited through the stages', () => {

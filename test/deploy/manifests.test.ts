@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import { ConfigSchema, loadConfig } from '../../shared/config.js';
 import { loadForwarderConfig, USAGE } from '../../forwarder/config.js';
 import { FORWARDER_NODE_OPTIONS } from '../../forwarder/nodeOptions.js';
@@ -163,6 +164,53 @@ describe('deployment files', () => {
     const secret = all.find((d) => d.doc.kind === 'Secret')!.doc;
     expect(secret.metadata.name).toBe(secretRefs['SINK_TOKEN']!.name);
     expect(Object.keys(secret.stringData)).toContain(secretRefs['SINK_TOKEN']!.key);
+  });
+
+  it('deploys the long-running dispatcher: its entry point, probes and metrics on DISPATCH_PORT, limits, non-root, secrets from its Secret', async () => {
+    const all = await docs('deploy/dispatcher');
+    const [deployment, ...others] = all.filter((d) => d.doc.kind === 'Deployment');
+    expect(others).toEqual([]);
+    const spec = deployment!.doc.spec.template.spec;
+    // several replicas are safe (skip locked, leases): docs/webhooks.md
+    expect(deployment!.doc.spec.replicas).toBeGreaterThanOrEqual(2);
+    const [container, ...more] = spec.containers;
+    expect(more).toEqual([]);
+    expect(container.image).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)+\/tekton-events-functions:[\w.-]+$/);
+    // the built form of functions/dispatch/main.ts (tsconfig.build.json: rootDir ., outDir dist)
+    expect(container.command).toEqual(['node', 'dist/functions/dispatch/main.js']);
+    expect(existsSync(path.join(ROOT, 'functions/dispatch/main.ts'))).toBe(true);
+    expect(parse(await readFile(path.join(ROOT, 'tsconfig.build.json'), 'utf8')).include).toContain('functions');
+    const { env, secretRefs } = envOf(container);
+    for (const key of Object.keys(env)) expect(FUNCTION_ENV, key).toContain(key);
+    const config = loadConfig(env);
+    expect(config.SUBSCRIPTION_ALLOW_PRIVATE_TARGETS).toBe(false);
+    expect(Object.keys(secretRefs).sort()).toEqual(['DATABASE_URL', 'WEBHOOK_SECRET_KEY']);
+    for (const key of Object.keys(env).filter((k) => /TOKEN$|DATABASE_URL|SECRET/.test(k))) expect(secretRefs, `${key} must come from a Secret`).toHaveProperty(key);
+    const port = container.ports.find((p: Doc) => p.name === 'http');
+    expect(port.containerPort).toBe(config.DISPATCH_PORT);
+    expect(deployment!.doc.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(config.DISPATCH_PORT));
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(container.resources.limits).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+    expect(container.resources.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+    // the kubelet's SIGKILL comes after the dispatcher's own shutdown deadline
+    expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(config.DISPATCH_SHUTDOWN_SECONDS);
+    const secret = all.find((d) => d.doc.kind === 'Secret')!.doc;
+    for (const ref of Object.values(secretRefs)) {
+      expect(ref.name).toBe(secret.metadata.name);
+      expect(Object.keys(secret.stringData)).toContain(ref.key);
+    }
+  });
+
+  it.each(['deploy/forwarder', 'deploy/dispatcher'])('%s holds only fields the Kubernetes API models know (client-node load and dump round trip)', async (dir) => {
+    // client-node's serializer keeps only the fields of each kind's OpenAPI model: a misspelt
+    // or misplaced field (`replcas`, `resorces`) is dropped, so the round trip differs.
+    const all = await docs(dir);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { file, doc } of all) expect(parse(dumpYaml(loadYaml(JSON.stringify(doc)))), `${file} ${doc.kind}`).toEqual(doc);
+    const misspelt = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replcas: 2, selector: {}, template: { spec: { containers: [{ name: 'x' }] } } } };
+    expect(parse(dumpYaml(loadYaml(JSON.stringify(misspelt))))).not.toEqual(misspelt);
   });
 
   it('grants the forwarder exactly list/watch on events, pods and runs, and patch on runs only', async () => {

@@ -41,7 +41,7 @@ function postForm(p: string, form: Record<string, string>, headers: Record<strin
 }
 
 describe('every page answer', () => {
-  it.each(['/ui', '/ui/login', '/ui/namespaces/ci/pipelineruns/no-such-run', '/ui/nowhere'])('%s carries the security headers and is never cached', async (p) => {
+  it.each(['/ui', '/ui/login', '/ui/namespaces/ci/pipelineruns/no-such-run', '/ui/nowhere', '/ui/subscriptions', '/ui/subscriptions/new'])('%s carries the security headers and is never cached', async (p) => {
     const res = await get(p);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");

@@ -27,8 +27,8 @@ export interface Receiver {
   script(path: string, answers: Answer[]): void;
   /** Refuse the handshake on `path` (answer 405 without WebHook-Allowed-Origin). */
   refuseHandshake(path: string): void;
-  /** Release every held request (answered 503) */
-  release(): void;
+  /** Release every held request, answered `status` (503 unless said) */
+  release(status?: number): void;
   close(): Promise<void>;
 }
 
@@ -72,8 +72,8 @@ export async function startReceiver(): Promise<Receiver> {
     held: () => holding.size,
     script: (path, answers) => scripts.set(path, [...answers]),
     refuseHandshake: (path) => refused.add(path),
-    release() {
-      for (const res of holding) res.writeHead(503).end();
+    release(status = 503) {
+      for (const res of holding) res.writeHead(status).end();
       holding.clear();
     },
     async close() {
