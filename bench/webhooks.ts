@@ -27,9 +27,9 @@ import { benchDatabase, fmt, timed, type Row } from './harness.js';
 const TOKEN = 'bench-webhooks-token-0123456789';
 const SUBSCRIPTIONS = 100;
 const BATCH = 100;
-const REQUESTS_PER_ROUND = 60;
+const REQUESTS_PER_ROUND = 200;
 const CONCURRENCY = 8;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const LATENCY_EVENTS = 100;
 const DRAIN_CHANGES = 200;
 const LATENCY_RATE = 5; // events/s while the dispatcher runs
