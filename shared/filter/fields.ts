@@ -113,14 +113,18 @@ export const ITEMS: ListDef = {
 
 export const EVENT_LIST_TYPE = 'results.tekton.dev/v1.EventList';
 
-/** A record as evaluated in process: what the records query reads, items decoded. */
-export interface RecordSubject {
+/** What every record (EventList or run record) has as an in-process filter subject. */
+export interface RecordMembers {
   parent: string;
   name: string;
   result_name: string;
   type: string;
   create_time: string;
   update_time: string;
+}
+
+/** A record as evaluated in process: what the records query reads, items decoded. */
+export interface RecordSubject extends RecordMembers {
   items: StoredEvent[];
 }
 

@@ -11,18 +11,12 @@
  * Anything else under `data` that a run record does not carry is null (false in comparisons).
  */
 import { TASK_NAME_SQL } from '../store/queryRunRecords.js';
-import { fixedText, text, time, timeOf, ITEMS, type Field, type FilterEnv, type ListDef } from './fields.js';
+import { fixedText, text, time, timeOf, ITEMS, type Field, type FilterEnv, type ListDef, type RecordMembers } from './fields.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- getters read plain JSON objects */
 
 /** A run record as evaluated in process: its record members, `value` its decoded data. */
-export interface RunRecordSubject {
-  parent: string;
-  name: string;
-  result_name: string;
-  type: string;
-  create_time: string;
-  update_time: string;
+export interface RunRecordSubject extends RecordMembers {
   value: { kind: string; metadata: { name: string; namespace: string; uid: string; labels: Record<string, string> }; status: any };
 }
 
