@@ -20,6 +20,7 @@
 import type pg from 'pg';
 import { inStatement } from '../db/errors.js';
 import { LIST_IDS_SQL, listIdValues } from './listIds.js';
+import { APPEND_OUTBOX_SQL } from './outbox.js';
 import { betterKey, listKeyString, type EventWrite, type ListKey, type StoredEventChange } from './types.js';
 
 /** One Event made ready to append: its row already serialised. */
@@ -58,7 +59,7 @@ export function prepareEvents(writes: readonly EventWrite[]): PreparedEvent[] {
     resourceVersion: BigInt(w.resourceVersion),
     // One JSON document rather than nine parallel arrays: each event's JSON is then escaped
     // once, not again inside an array literal, and Postgres parses it in one pass.
-    row: JSON.stringify({ k: w.key, c: w.seriesCount, ls: w.lastSeen, rv: w.resourceVersion, fs: w.firstSeen, r: w.reason, t: w.type, e: w.event }),
+    row: JSON.stringify({ k: w.key, c: w.seriesCount, ls: w.lastSeen, rv: w.resourceVersion, fs: w.firstSeen, r: w.reason, t: w.type, i: w.ceId, e: w.event }),
   }));
 }
 
@@ -117,13 +118,18 @@ export interface AppendOutcome {
   changes: StoredEventChange[];
 }
 
-export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined, reportChanges = false): Promise<AppendOutcome> {
-  if (!prepared) return { ready: true, changedRecords: [], changes: [] };
-  const { rows } = await db
-    .query<{ ready: boolean; changed: string[] | null; lists: [number, string, string][] | null; items: [string, string, boolean][] | null }>({
-      // Named, so each connection plans this statement once: planning costs more than running it.
-      name: 'append-events',
-      text: `with lists as (${LIST_IDS_SQL}),
+export interface AppendOptions {
+  /** return every changed item (`changes`), for a ChangeSink */
+  reportChanges?: boolean;
+  /**
+   * write the webhook outbox rows of the changed items in this same statement
+   * (outbox.ts APPEND_OUTBOX_SQL): no transaction, no second statement, no read-back
+   */
+  outbox?: boolean;
+}
+
+function appendSql(outbox: boolean): string {
+  return `with lists as (${LIST_IDS_SQL}),
            -- Each record row is locked before its events go in, in one order for every writer
            -- (and results after records, in one order too: see LOCK ORDER in writeBatch.ts), so
            -- a record deleted meanwhile (retention, DELETE of its result) is seen as gone rather
@@ -136,9 +142,9 @@ export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedA
                from lists
            ),
            input as (
-             select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e
+             select l.record_id, e.k, e.c, e.ls, e.rv, e.fs, e.r, e.t, e.e, e.i
                from json_to_recordset($4::json)
-                    as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json)
+                    as e(l int8, k text, c int8, ls timestamptz, rv numeric, fs timestamptz, r text, t text, e json, i text)
                join lists l on l.i = e.l
               where (select ok from ready)
               order by l.record_id, e.k
@@ -146,7 +152,7 @@ export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedA
            ins as (
              insert into record_events as e
                     (record_id, event_key, series_count, last_seen, resource_version, first_seen, reason, type, event)
-             select * from input
+             select record_id, k, c, ls, rv, fs, r, t, e from input
              on conflict (record_id, event_key) do update set
                series_count = excluded.series_count,
                last_seen = excluded.last_seen,
@@ -180,16 +186,32 @@ export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedA
              update results s set update_time = now(), version = s.version + 1
                from locked_results l where s.id = l.id
              returning s.id
-           )
+           )${outbox ? `,
+           -- data-modifying: runs whether or not the select below reads it
+           outbox as (${APPEND_OUTBOX_SQL})` : ''}
            select (select ok from ready) as ready,
                   (select array_agg(record_id) from changed) as changed,
                   case when $5::bool then (select json_agg(json_build_array(i, record_id, result_id)) from lists) end as lists,
                   case when $5::bool then (select json_agg(json_build_array(record_id, event_key, created)) from ins) end as items,
                   (select count(*) from touched_records) as records,
-                  (select count(*) from touched_results) as results`,
+                  (select count(*) from touched_results) as results`;
+}
+
+const APPEND = appendSql(false);
+const APPEND_WITH_OUTBOX = appendSql(true);
+
+export async function runAppend(db: pg.ClientBase | pg.Pool, prepared: PreparedAppend | undefined, opts: AppendOptions = {}): Promise<AppendOutcome> {
+  if (!prepared) return { ready: true, changedRecords: [], changes: [] };
+  const reportChanges = opts.reportChanges === true;
+  const name = opts.outbox ? 'append-events-outbox' : 'append-events';
+  const { rows } = await db
+    .query<{ ready: boolean; changed: string[] | null; lists: [number, string, string][] | null; items: [string, string, boolean][] | null }>({
+      // Named, so each connection plans this statement once: planning costs more than running it.
+      name,
+      text: opts.outbox ? APPEND_WITH_OUTBOX : APPEND,
       values: [...prepared.values, reportChanges],
     })
-    .catch(inStatement('append-events'));
+    .catch(inStatement(name));
   const row = rows[0]!;
   const changes: StoredEventChange[] = [];
   if (reportChanges && row.ready && row.items) {

@@ -19,6 +19,25 @@ const RUN_JSON = `json_build_object('kind', rec.run_kind, 'name', rec.run_name, 
 const PIPELINE_RUN_JSON = `case when rec.run_kind = 'TaskRun' and res.run_kind = 'PipelineRun'
                                then json_build_object('name', res.run_name, 'uid', res.name) end`;
 
+/**
+ * The outbox rows of an append's changed items, as a data-modifying step of the append statement
+ * itself (appendEvents.ts, CTEs `ins`: the items inserted or replaced, `input`: the rows sent,
+ * with their Event and CloudEvent id). The same rows recordChanges would write for them, from
+ * the values the statement has just stored, without reading them back.
+ */
+export const APPEND_OUTBOX_SQL = `
+             insert into webhook_changes (kind, namespace, result_id, ce_id, ce_subject, ce_time, data)
+             select 'event', rec.parent, rec.result_id, inp.i,
+                    'namespaces/' || rec.parent || '/' || case rec.run_kind when 'TaskRun' then 'taskruns' else 'pipelineruns' end || '/' || rec.run_name,
+                    inp.ls,
+                    json_build_object('event', inp.e, 'run', ${RUN_JSON}, 'pipelineRun', ${PIPELINE_RUN_JSON})
+               from ins
+               join input inp on inp.record_id = ins.record_id and inp.k = ins.event_key
+               join records rec on rec.id = ins.record_id
+               join results res on res.id = rec.result_id
+              where exists (select 1 from webhook_subscriptions s
+                             where s.enabled and 'event' = any(s.kinds) and (s.namespaces is null or rec.parent = any(s.namespaces)))`;
+
 /** Writes the outbox rows of `changes`; returns how many were written. Call inside the write transaction. */
 export async function recordChanges(client: pg.ClientBase, changes: OutboxChange[]): Promise<number> {
   if (changes.length === 0) return 0;

@@ -127,8 +127,14 @@ export interface StoredStatusChange extends ChangeBase {
  * While a sink is `active()`, appends run in an explicit transaction (begin, append, onChanges,
  * commit) instead of one autocommitted statement; return false when there is nothing to deliver
  * to (no subscriptions), so ingest keeps its one-round-trip path.
+ *
+ * The webhook outbox goes further (`eventsInAppend`): its rows for Events are written by the
+ * append statement itself (outbox.ts APPEND_OUTBOX_SQL), so an append to known lists stays one
+ * autocommitted statement, and `onChanges` is told only of run statuses.
  */
 export interface ChangeSink {
   active(): boolean;
+  /** true: the append statement writes this sink's rows for Events; onChanges gets statuses only */
+  eventsInAppend?: boolean;
   onChanges(client: pg.ClientBase, changes: StoredChange[]): Promise<void>;
 }

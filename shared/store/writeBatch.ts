@@ -2,8 +2,9 @@
  * The write protocol: stores a group of writes (one request's, or several merged by
  * appendQueue.ts) all at once or not at all.
  *
- * - Only Events, every list already known to this process, no active ChangeSink: one
- *   autocommitted statement appends them (runAppend). Steady state: one round trip.
+ * - Only Events, every list already known to this process, no active ChangeSink (or only the
+ *   webhook outbox, whose rows the same statement writes): one autocommitted statement appends
+ *   them (runAppend). Steady state: one round trip.
  * - Otherwise one transaction: the missing results and records are created (createLists), the
  *   run statuses' lists resolved and locked, the events appended, the statuses applied, the
  *   ChangeSink told what changed, then commit. A list is created in the transaction that
@@ -23,7 +24,8 @@
  * writers it meets retry on the deadlock Postgres then reports.
  *
  * EXTENSION POINT: a ChangeSink (types.ts) gets every StoredChange of the write inside its
- * transaction, just before the commit: the webhook outbox joins the write there.
+ * transaction, just before the commit. The webhook outbox joins the write there for run
+ * statuses, and inside the append statement for Events (`eventsInAppend`).
  */
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
@@ -111,7 +113,8 @@ async function writeInTransaction(
   } else if (!listsKnown && append) {
     await createLists(client, append.keys).catch(deletedIsConflict);
   }
-  let appended = await runAppend(client, append, sink !== undefined);
+  const appendOpts = { reportChanges: sink !== undefined && !sink.eventsInAppend, outbox: sink?.eventsInAppend === true };
+  let appended = await runAppend(client, append, appendOpts);
   if (!appended.ready && statuses.length === 0 && !listsKnown && append) {
     // A concurrent writer created one of these results after createLists' snapshot: ours waited
     // on its insert, skipped the row, and so created none of its records. That writer has
@@ -119,7 +122,7 @@ async function writeInTransaction(
     // append again, rather than retrying the whole write after a back-off (first sight of a
     // PipelineRun whose TaskRuns arrive in concurrent requests does this all the time).
     await createLists(client, append.keys).catch(deletedIsConflict);
-    appended = await runAppend(client, append, sink !== undefined);
+    appended = await runAppend(client, append, appendOpts);
   }
   if (!appended.ready) throw missing();
   changes.push(...appended.changes);
@@ -162,9 +165,10 @@ async function writeOnce(pool: pg.Pool, append: PreparedAppend | undefined, stat
   const keys = append?.keyStrings ?? [];
   const listsKnown = keys.every((k) => seen.has(k));
   const sink = opts.sink?.active() ? opts.sink : undefined;
-  if (statuses.length === 0 && listsKnown && !sink) {
+  if (statuses.length === 0 && listsKnown && (!sink || sink.eventsInAppend)) {
     if (!append) return { changedRecords: 0 };
-    const appended = await runAppend(pool, append);
+    // With the webhook outbox on, its rows are written by this same statement.
+    const appended = await runAppend(pool, append, { outbox: sink !== undefined });
     if (!appended.ready) {
       // Deleted since this process saw it (retention, DELETE of its result): create it again.
       for (const k of keys) seen.delete(k);

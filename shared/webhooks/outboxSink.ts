@@ -14,6 +14,8 @@ import { recordChanges, type OutboxChange } from '../store/outbox.js';
 export const REFRESH_MS = 1_000;
 
 export class OutboxSink implements ChangeSink {
+  /** The append statement writes the Events' outbox rows (APPEND_OUTBOX_SQL); onChanges writes the statuses'. */
+  readonly eventsInAppend = true;
   #any = true; // until the first look: better a transaction too many than a change lost
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
