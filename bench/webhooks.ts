@@ -2,7 +2,7 @@
  * Webhook benchmark (`npm run bench -- webhooks`):
  *  (a) ingest events/s with no subscription and with 100, in alternating rounds in one run
  *      (the machine's speed drifts; alternating lets the drift weigh on both alike). With
- *      subscriptions each write also fills the outbox in its transaction; the dispatcher is
+ *      subscriptions each write also fills the outbox (in the append statement); the dispatcher is
  *      paused meanwhile, so (a) prices the outbox on the write path, not two processes sharing
  *      two cores;
  *  (b) deliveries/s: the dispatcher drains that backlog (every change × 100 subscriptions) to a
@@ -161,7 +161,7 @@ export async function runWebhooksBench(): Promise<Row[]> {
     const p99 = percentile(latencies, 99);
     return [
       { benchmark: `ingest, no subscription (batches of ${BATCH}, ${CONCURRENCY} clients)`, figure: `${fmt(without)} events/s` },
-      { benchmark: `ingest, ${SUBSCRIPTIONS} subscriptions (outbox in the write transaction)`, figure: `${fmt(withSubs)} events/s` },
+      { benchmark: `ingest, ${SUBSCRIPTIONS} subscriptions (outbox rows written with the Events)`, figure: `${fmt(withSubs)} events/s` },
       { benchmark: 'what subscriptions cost ingest', figure: `${fmt(cost * 100, 1)} %`, target: '< 20 %', met: cost < 0.2 },
       { benchmark: `deliveries to a local receiver (${fmt(expected)} = changes × ${SUBSCRIPTIONS})`, figure: `${fmt(expected / drainSeconds)} deliveries/s` },
       { benchmark: `ingest-to-delivery p50 (${LATENCY_RATE} events/s × ${SUBSCRIPTIONS} subscriptions)`, figure: `${fmt(p50)} ms` },
