@@ -1,6 +1,7 @@
 /**
  * The webhook outbox's step in the write protocol (the ChangeSink of shared/store/types.ts):
- * every stored change becomes a `webhook_changes` row inside the write's transaction.
+ * every stored change becomes a `webhook_changes` row with the write (an Event's in the append
+ * statement itself, a run status's in its transaction).
  *
  * `active()` must answer without a round trip, so whether any subscription is enabled is kept
  * here and refreshed every REFRESH_MS in the background (and at once when this process creates
@@ -9,7 +10,7 @@
 import type pg from 'pg';
 import { logger } from '../log.js';
 import type { ChangeSink, StoredChange } from '../store/types.js';
-import { recordChanges, type OutboxChange } from '../store/outbox.js';
+import { recordRunChanges } from '../store/outbox.js';
 
 export const REFRESH_MS = 1_000;
 
@@ -52,11 +53,9 @@ export class OutboxSink implements ChangeSink {
     this.#any = true;
   }
 
+  /** Run statuses only: the append statement has written the Events' rows (eventsInAppend). */
   async onChanges(client: pg.ClientBase, changes: StoredChange[]): Promise<void> {
-    const rows: OutboxChange[] = changes.map((c) =>
-      c.kind === 'event' ? { kind: 'event', recordId: c.recordId, eventKey: c.eventKey, ceId: c.ceId } : { kind: 'run', recordId: c.recordId, ceId: c.ceId },
-    );
-    await recordChanges(client, rows);
+    await recordRunChanges(client, changes.filter((c) => c.kind === 'status').map((c) => ({ recordId: c.recordId, ceId: c.ceId })));
   }
 
   stop(): void {
