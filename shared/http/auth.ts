@@ -16,10 +16,9 @@ export const MAX_TOKEN_BYTES = 512;
  */
 export function tokenChecker(tokens: readonly string[]): (given: string) => boolean {
   const expected = tokens.map((t) => {
-    const padded = Buffer.alloc(MAX_TOKEN_BYTES);
-    const length = padded.write(t, 'utf8');
     if (Buffer.byteLength(t, 'utf8') > MAX_TOKEN_BYTES) throw new ConfigError(`a token may be at most ${MAX_TOKEN_BYTES} bytes long`);
-    return { padded, length };
+    const padded = Buffer.alloc(MAX_TOKEN_BYTES);
+    return { padded, length: padded.write(t, 'utf8') };
   });
   const given = Buffer.alloc(MAX_TOKEN_BYTES);
   return (token) => {

@@ -85,7 +85,10 @@ function deletedIsConflict(err: unknown): never {
 
 function sortedKeys(lists: ListKey[]): ListKey[] {
   const keys = new Map<string, ListKey>();
-  for (const k of lists) keys.set(listKeyString(k), betterKey(keys.get(listKeyString(k)), k));
+  for (const k of lists) {
+    const s = listKeyString(k);
+    keys.set(s, betterKey(keys.get(s), k));
+  }
   return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
 }
 
