@@ -49,20 +49,34 @@ export interface RecordScope {
   resultName: string | null;
 }
 
-/** One page of records by count, without their items (see `recordData`). */
-export async function listRecordHeads(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RecordHead>> {
+/**
+ * One keyset page of `records` rows (alias `rec`, joined to their result `res`) in `scope`:
+ * `columns` say what each row gives; its `sort_value` is added. The heads of EventLists and of
+ * run records are both read this way.
+ */
+export async function recordRowsPage<T extends { id: string; sort_value: string }>(
+  db: pg.ClientBase | pg.Pool,
+  scope: RecordScope,
+  opts: ListOptions,
+  columns: string,
+): Promise<Page<T>> {
   const w = new Where();
   if (opts.namespaces) w.add(inNamespaces(w, 'rec.parent', opts.namespaces));
   if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
   const orderBy = keyset(w, 'rec', opts);
   const limit = w.param(opts.pageSize + 1);
-  const { rows } = await db.query<RecordHead>({
-    text: `select ${HEAD_COLUMNS}, ${DATA_BYTES}::bigint as data_bytes, ${recordSortValue('rec', opts.order)} as sort_value
+  const { rows } = await db.query<T>({
+    text: `select ${columns}, ${recordSortValue('rec', opts.order)} as sort_value
              from records rec join results res on res.id = rec.result_id
              ${w.sql()} order by ${orderBy} limit ${limit}`,
     values: w.values,
   });
   return toPage(rows, opts.pageSize);
+}
+
+/** One page of records by count, without their items (see `recordData`). */
+export function listRecordHeads(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RecordHead>> {
+  return recordRowsPage<RecordHead>(db, scope, opts, `${HEAD_COLUMNS}, ${DATA_BYTES}::bigint as data_bytes`);
 }
 
 /** The EventList text of each record id (a record deleted meanwhile is missing from the map). */

@@ -11,8 +11,8 @@
  * (`runStatuses`).
  */
 import type pg from 'pg';
-import { inNamespaces, keyset, recordSortValue, rfc3339, toPage, Where, type ListOptions, type Page } from './listing.js';
-import type { RecordScope } from './queryRecords.js';
+import { rfc3339, type ListOptions, type Page } from './listing.js';
+import { recordRowsPage, type RecordScope } from './queryRecords.js';
 import type { RunStatus } from '../event.js';
 
 export interface RunRecordRow {
@@ -58,20 +58,8 @@ const HEAD_COLUMNS = `rec.id, rec.parent, res.name as result_name, rec.run_kind,
 const COLUMNS = `${HEAD_COLUMNS}, rec.run_status`;
 
 /** One page of run records by count, without their statuses. */
-export async function listRunRecordHeads(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordHead>> {
-  const w = new Where();
-  if (opts.namespaces) w.add(inNamespaces(w, 'rec.parent', opts.namespaces));
-  if (scope.resultName !== null) w.add(`res.name = ${w.param(scope.resultName)}`);
-  const orderBy = keyset(w, 'rec', opts);
-  const limit = w.param(opts.pageSize + 1);
-  const { rows } = await db.query<RunRecordHead>({
-    text: `select ${HEAD_COLUMNS}, coalesce(octet_length(rec.run_status::text), 0)::int as status_bytes,
-                  ${recordSortValue('rec', opts.order)} as sort_value
-             from records rec join results res on res.id = rec.result_id
-             ${w.sql()} order by ${orderBy} limit ${limit}`,
-    values: w.values,
-  });
-  return toPage(rows, opts.pageSize);
+export function listRunRecordHeads(db: pg.ClientBase | pg.Pool, scope: RecordScope, opts: ListOptions): Promise<Page<RunRecordHead>> {
+  return recordRowsPage<RunRecordHead>(db, scope, opts, `${HEAD_COLUMNS}, coalesce(octet_length(rec.run_status::text), 0)::int as status_bytes`);
 }
 
 /** The status of each record id (null: none yet; a record deleted meanwhile is missing from the map). */
