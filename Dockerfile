@@ -52,8 +52,9 @@ USER 1000:1000
 FROM runtime AS functions
 ENV PORT=8080
 EXPOSE 8080
-# functions-framework serves one target of package.json main (dist/functions/index.js): pass --target=ingest|query|healthz|cleanup
-ENTRYPOINT ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--signature-type=http"]
+# serves one function target on PORT with our own server (dist/functions/serve.js), not
+# functions-framework (which Cloud Functions uses): pass --target=ingest|query|healthz|cleanup|timeline|ui|subscriptions|dispatch
+ENTRYPOINT ["node", "dist/functions/serve.js"]
 CMD ["--target=query"]
 
 FROM runtime AS forwarder

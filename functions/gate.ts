@@ -18,7 +18,11 @@ function checkToken(token: string | undefined, accepts: (token: string) => boole
   if (!accepts(token)) throw unauthorized('invalid token');
 }
 
-export function gateFor(config: Config): Gate {
+/**
+ * `only`: the one function this server runs (a service of its own, functions/serve.ts), which
+ * then answers every path, so its token is checked on every POST rather than on its path.
+ */
+export function gateFor(config: Config, only?: 'ingest' | 'cleanup' | 'other'): Gate {
   let ingest: ((token: string) => boolean) | undefined;
   try {
     ingest = tokenChecker(ingestTokens(config));
@@ -33,7 +37,8 @@ export function gateFor(config: Config): Gate {
       throw new HttpError(413, `a ${req.method} request may carry at most ${max} bytes of body (the request message Results clients send); this one announces ${declared}`);
     }
     if (req.method !== 'POST') return;
-    if ((req.path === '/ingest' || req.path === '/ingest/') && ingest) checkToken(callerToken(req, true), ingest);
-    if (req.path === '/cleanup' && cleanup) checkToken(cleanupToken(req), cleanup);
+    const fn = only ?? (req.path === '/ingest' || req.path === '/ingest/' ? 'ingest' : req.path === '/cleanup' ? 'cleanup' : 'other');
+    if (fn === 'ingest' && ingest) checkToken(callerToken(req, true), ingest);
+    if (fn === 'cleanup' && cleanup) checkToken(cleanupToken(req), cleanup);
   };
 }

@@ -72,7 +72,8 @@ export async function listen(
   handler: Handler,
   maxBodyBytes: number,
   port: number,
-  host = '127.0.0.1',
+  /** null: every interface, IPv6 and IPv4 where the host has them (as in a container) */
+  host: string | null = '127.0.0.1',
   limits: ServerLimits = {},
 ): Promise<Listening> {
   const listener = nodeListener(handler, maxBodyBytes, { gate: limits.gate, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs });
@@ -106,7 +107,7 @@ export async function listen(
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host ?? undefined, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
   const close = async (graceMs = 10_000): Promise<void> => {
@@ -124,5 +125,5 @@ export async function listen(
     server.closeAllConnections();
     await stopped;
   };
-  return { server, url: `http://${host}:${actual}`, close };
+  return { server, url: `http://${host ?? 'localhost'}:${actual}`, close };
 }

@@ -264,6 +264,10 @@ describe('deployment files', () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/index.js');
     expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/forwarder/main.js"]');
+    // the functions image serves one target with our own server; every Knative Service names its target
+    expect(existsSync(path.join(ROOT, 'functions/serve.ts'))).toBe(true);
+    expect(stage('functions')).toContain('ENTRYPOINT ["node", "dist/functions/serve.js"]');
+    expect(stage('functions')).toMatch(/^CMD \["--target=[a-z]+"\]$/m);
     expect(stage('forwarder')).toContain(`ENV NODE_OPTIONS="${FORWARDER_NODE_OPTIONS}"`);
   });
 

@@ -1,6 +1,6 @@
 /**
- * What the deployed entry points load: the functions-framework entry (Cloud Functions and the
- * functions image), the forwarder image's entry, and the Vercel adapters. Their import graph,
+ * What the deployed entry points load: the functions-framework entry (Cloud Functions), the
+ * functions image's entry (functions/serve.ts), the forwarder image's entry, and the Vercel adapters. Their import graph,
  * read from the sources (static `import`/`export … from` and literal dynamic `import()`, type-only
  * imports left out), may only reach packages in `dependencies`: a production install
  * (`npm ci --omit=dev`, the Cloud Functions build after its prune) has nothing else, and
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-const ENTRIES = ['functions/index.ts', 'forwarder/main.ts', 'api/ingest.ts', 'api/query.ts', 'api/cleanup.ts', 'api/healthz.ts'];
+const ENTRIES = ['functions/index.ts', 'functions/serve.ts', 'forwarder/main.ts', 'api/ingest.ts', 'api/query.ts', 'api/cleanup.ts', 'api/healthz.ts'];
 const BUILTINS = new Set(builtinModules);
 
 /** Module specifiers a source file loads at run time. */
