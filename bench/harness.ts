@@ -15,6 +15,8 @@ export interface Row {
 export interface BenchDb {
   url: string;
   pool: pg.Pool;
+  /** Another fresh migrated database on the same server, closed with this one. */
+  another(poolMax?: number): Promise<BenchDb>;
   close(): Promise<void>;
 }
 
@@ -28,24 +30,39 @@ export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
     base = server.socketUrl;
     stop = () => server.stop();
   }
-  const name = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create database ${name}`); // generated name, never input
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const pool = createPool(u.toString(), poolMax);
-  await migrate(pool);
-  return {
-    url: u.toString(),
-    pool,
-    async close() {
-      await pool.end();
-      await admin.query(`drop database ${name} with (force)`);
-      await admin.end();
-      await stop();
-    },
+  // Postgres going away (the bench failed, and the process exits) would otherwise be an
+  // unhandled 'error' that hides the failure itself.
+  admin.on('error', (err) => process.stderr.write(`bench database connection: ${err.message}\n`));
+  const others: BenchDb[] = [];
+  const create = async (max: number, last: () => Promise<void>): Promise<BenchDb> => {
+    const name = `bench_${randomBytes(4).toString('hex')}`;
+    await admin.query(`create database ${name}`); // generated name, never input
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    const pool = createPool(u.toString(), max);
+    await migrate(pool);
+    return {
+      url: u.toString(),
+      pool,
+      async another(m = poolMax) {
+        const db = await create(m, async () => undefined);
+        others.push(db);
+        return db;
+      },
+      async close() {
+        await pool.end();
+        await admin.query(`drop database ${name} with (force)`);
+        await last();
+      },
+    };
   };
+  return create(poolMax, async () => {
+    for (const db of others.splice(0)) await db.close();
+    await admin.end();
+    await stop();
+  });
 }
 
 /** Runs `total` jobs on `concurrency` workers; returns the seconds it took. */

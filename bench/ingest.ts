@@ -7,6 +7,9 @@
  *  (c) Postgres alone: pgbench's 100-row and single-row INSERT ceilings into a table shaped
  *      like record_events (skipped, and said so, where pgbench is not installed);
  *  (d) appends into EventLists already 1,000 items long, divided by appends into empty ones.
+ * (a) and (b) also run the ingest server with a store that keeps nothing
+ * (bench/ingestServerNoStore.ts): what its HTTP side alone reaches, before any Postgres work,
+ * and so the most ingest could reach on this machine with a database that cost nothing.
  * Each server runs in its own process, as deployed; the clients run in one worker thread
  * (bench/httpLoad.mjs) that drives every server. Servers, clients and Postgres share this
  * machine's cores (and other people's work: the load average is printed beside the figures),
@@ -24,7 +27,7 @@ import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
 import { toWrite } from '../functions/ingest/toWrites.js';
 import type { Write } from '../shared/store/types.js';
 import { benchDatabase, fmt, printTable, timed, type Row } from './harness.js';
-import { cpuSeconds, findPgbench, LoadWorker, percentile, pgbenchInsert, startChild, TOKEN, type ChildServer, type LoadRun } from './ingestLoad.js';
+import { cpuSeconds, findPgbench, LoadWorker, percentile, pgbenchInsert, startChild, startFunctionsFramework, TOKEN, type ChildServer, type LoadRun } from './ingestLoad.js';
 
 /**
  * The ingest server's database connections (PG_POOL_MAX), which also bounds the writes group
@@ -114,8 +117,8 @@ function side(label: string, server: ChildServer, path: string): Side {
 }
 
 /**
- * Sends `bodies` (each body `perBody` events) to both sides in alternating rounds; every body
- * reaches ingest once (a redelivery would be cheaper than a new Event).
+ * Sends `bodies` (each body `perBody` events) to every side in alternating rounds; every body
+ * reaches each database once (a redelivery would be cheaper than a new Event).
  */
 async function compare(load: LoadWorker, sides: Side[], bodies: number, clients: number): Promise<void> {
   const perRound = Math.floor(bodies / ROUNDS);
@@ -131,8 +134,11 @@ async function compare(load: LoadWorker, sides: Side[], bodies: number, clients:
   }
 }
 
-function rowsOf(title: string, sides: [Side, Side], events: number, ratioTarget: number, pgbench: number | undefined): Row[] {
-  const [limit, ours] = sides;
+/** The servers each comparison runs, in this order. */
+type Sides = [limit: Side, ours: Side, noStore: Side, framework: Side];
+
+function rowsOf(title: string, sides: Sides, events: number, ratioTarget: number, pgbench: number | undefined): Row[] {
+  const [limit, ours, noStore, framework] = sides;
   const rate = (s: Side) => events / s.secs;
   const ratio = rate(ours) / rate(limit);
   // What Postgres alone allows: ingest cannot beat its plain INSERTs, so when this is below the
@@ -150,6 +156,18 @@ function rowsOf(title: string, sides: [Side, Side], events: number, ratioTarget:
     { benchmark: `${title}: HTTP-only limit`, figure: `${fmt(rate(limit))} events/s · p99 ${fmt(percentile(limit.latencies, 99), 1)} ms · server CPU ${fmt(usPerEvent(limit), 1)} µs/event` },
     { benchmark: `${title}: ingest`, figure: `${fmt(rate(ours))} events/s · p50 ${fmt(percentile(ours.latencies, 50), 1)} ms · server CPU ${fmt(usPerEvent(ours), 1)} µs/event` },
     { benchmark: `${title}: ingest ÷ HTTP-only`, figure: fmt(ratio, 2), target: `≥ ${ratioTarget}`, met: ratio >= ratioTarget },
+    // The same server with a store that keeps nothing: Postgres can only lower this.
+    {
+      benchmark: `${title}: ingest without Postgres (a store that keeps nothing)`,
+      figure: `${fmt(rate(noStore))} events/s · server CPU ${fmt(usPerEvent(noStore), 1)} µs/event`,
+    },
+    { benchmark: `${title}: ingest without Postgres ÷ HTTP-only`, figure: fmt(rate(noStore) / rate(limit), 2) },
+    // Cloud Functions' way: the same function behind functions-framework (Express, its body parsers).
+    {
+      benchmark: `${title}: ingest under functions-framework (Cloud Functions)`,
+      figure: `${fmt(rate(framework))} events/s · p99 ${fmt(percentile(framework.latencies, 99), 1)} ms · server CPU ${fmt(usPerEvent(framework), 1)} µs/event`,
+    },
+    { benchmark: `${title}: ingest under functions-framework ÷ HTTP-only`, figure: fmt(rate(framework) / rate(limit), 2) },
     { benchmark: `${title}: ingest p99 request latency`, figure: `${fmt(p99, 1)} ms`, target: '< 50 ms', met: p99 < 50 },
     ...bound,
   ];
@@ -161,12 +179,14 @@ export async function runIngestBench(): Promise<Row[]> {
   const rows: Row[] = [{ benchmark: 'load average (1 min) at start, on 2 cores', figure: load1() }];
   const db = await benchDatabase(SINGLE_CLIENTS);
   const profDir = process.env['BENCH_CPU_PROF'];
-  const ingest = await startChild(
-    './ingestServer.ts',
-    { DATABASE_URL: db.url, INGEST_TOKEN: TOKEN, QUERY_TOKEN: TOKEN, PG_POOL_MAX: String(SERVER_POOL) },
-    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-  );
+  const env = { DATABASE_URL: db.url, INGEST_TOKEN: TOKEN, PG_POOL_MAX: String(SERVER_POOL) };
+  // As the functions image runs it (Knative, Kubernetes).
+  // LOG_LEVEL=info: its `serving` line says the port; it logs nothing per request at info.
+  const ingest = await startChild('functions/serve.ts', { ...env, PORT: '0', LOG_LEVEL: 'info' }, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], ['--target=ingest']);
   const httpOnly = await startChild('./ingestHttpOnly.ts', {});
+  const noStore = await startChild('./ingestServerNoStore.ts', env);
+  // A database of its own: the same bodies reach it too, and a redelivery would cost less.
+  const framework = await startFunctionsFramework('ingest', { ...env, DATABASE_URL: (await db.another(SINGLE_CLIENTS)).url });
   const pgbench = findPgbench();
   /** Postgres alone, run right after the comparison it bounds; its row goes after that comparison's. */
   const ceiling = (rowsPerInsert: number, clients: number): { rate: number | undefined; row: Row[] } => {
@@ -181,13 +201,13 @@ export async function runIngestBench(): Promise<Row[]> {
     // Warm-up: connections, JIT, and the first sight of 50 lists, on both servers.
     const warm = workload(2_000, 50, BURST);
     const warmLoad = new LoadWorker(Array.from({ length: 20 }, (_, i) => JSON.stringify(warm.slice(i * 100, i * 100 + 100))), true);
-    for (const s of [ingest, httpOnly]) await warmLoad.run(`${s.url}/ingest`, 0, 20, BATCH_CLIENTS);
+    for (const s of [ingest, httpOnly, noStore, framework]) await warmLoad.run(`${s.url}/ingest`, 0, 20, BATCH_CLIENTS);
     await warmLoad.close();
 
     // (a) batched. The first round also creates 2,000 EventLists (and 500 results) on first sight.
     const batchEvents = workload(BATCHES * 100, 2_000, BURST);
     const batchLoad = new LoadWorker(Array.from({ length: BATCHES }, (_, i) => JSON.stringify(batchEvents.slice(i * 100, i * 100 + 100))), true);
-    const batched: [Side, Side] = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest')];
+    const batched: Sides = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest'), side('no store', noStore, '/ingest'), side('functions-framework', framework, '/ingest')];
     await compare(batchLoad, batched, BATCHES, BATCH_CLIENTS);
     await batchLoad.close();
     const multi = ceiling(100, BATCH_CLIENTS);
@@ -195,7 +215,7 @@ export async function runIngestBench(): Promise<Row[]> {
 
     // (b) single events, into 400 lists.
     const singleLoad = new LoadWorker(workload(SINGLES, 400).map((c) => JSON.stringify(c)), false);
-    const single: [Side, Side] = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest')];
+    const single: Sides = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest'), side('no store', noStore, '/ingest'), side('functions-framework', framework, '/ingest')];
     await compare(singleLoad, single, SINGLES, SINGLE_CLIENTS);
     await singleLoad.close();
     const one = ceiling(1, SINGLE_CLIENTS);
@@ -204,6 +224,8 @@ export async function runIngestBench(): Promise<Row[]> {
   } finally {
     await ingest.stop();
     await httpOnly.stop();
+    await noStore.stop();
+    await framework.stop();
   }
 
   try {

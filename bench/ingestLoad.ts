@@ -6,11 +6,14 @@
 import { Worker } from 'node:worker_threads';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const TOKEN = 'bench-ingest-token-0123456789';
 
@@ -70,20 +73,52 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts a bench/*.ts server in a child process; resolves once it printed its URL. */
-export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+/**
+ * Where a server says it listens, in any of the forms our servers print: a bare URL (the
+ * bench's own servers), functions-framework's `URL: …`, or the `serving` log line of
+ * functions/serve.ts with its port.
+ */
+function listeningUrl(line: string): string | undefined {
+  const url = /^(?:URL: )?(https?:\/\/\S+?)\/?$/.exec(line.trim());
+  if (url) return url[1];
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const log = JSON.parse(line) as { message?: unknown; port?: unknown };
+    return log.message === 'serving' && typeof log.port === 'number' ? `http://127.0.0.1:${log.port}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a server in a child process: `script` (a bench/*.ts file, or a path from the
+ * repository root) with `args`, under tsx. Resolves once it said where it listens.
+ */
+export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): Promise<ChildServer> {
+  const file = script.startsWith('./') ? fileURLToPath(new URL(script, import.meta.url)) : path.join(ROOT, script);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT,
   });
   const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    once(lines, 'line').then(([l]) => String(l)),
-    once(child, 'exit').then(([code]) => Promise.reject(new Error(`${script} exited with ${String(code)} before listening`))),
-  ]);
+  const url = await new Promise<string>((resolve, reject) => {
+    const onLine = (line: string) => {
+      const found = listeningUrl(line);
+      if (found === undefined) return;
+      lines.off('line', onLine);
+      child.off('exit', onExit);
+      resolve(found);
+    };
+    const onExit = (code: number | null) => reject(new Error(`${script} exited with ${String(code)} before listening`));
+    lines.on('line', onLine);
+    child.once('exit', onExit);
+  });
+  // What it logs later is not read: drain it, or a full pipe would block the server.
+  child.stdout!.resume();
   return {
     child,
-    url: first.trim(),
+    url,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -161,4 +196,38 @@ export function pgbenchInsert(pgbench: string, url: string, table: string, rows:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * `target` of functions/index.ts under functions-framework, as Cloud Functions runs it. The
+ * framework loads its source directory's package.json `main`: a directory of our own whose main
+ * re-exports functions/index.ts, so it runs from the sources under tsx like the other servers.
+ */
+export async function startFunctionsFramework(target: string, env: Record<string, string>): Promise<ChildServer> {
+  const source = mkdtempSync(path.join(tmpdir(), 'tekton-events-ff-'));
+  writeFileSync(path.join(source, 'package.json'), JSON.stringify({ type: 'module', main: 'index.mjs' }));
+  writeFileSync(path.join(source, 'index.mjs'), `export * from ${JSON.stringify(path.join(ROOT, 'functions/index.ts'))};\n`);
+  const port = await freePort();
+  const server = await startChild('node_modules/@google-cloud/functions-framework/build/src/main.js', env, [], [
+    `--target=${target}`,
+    '--signature-type=http',
+    `--port=${port}`,
+    `--source=${source}`,
+  ]);
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      rmSync(source, { recursive: true, force: true });
+    },
+  };
 }

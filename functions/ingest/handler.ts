@@ -9,12 +9,18 @@ import { callerToken, tokenChecker, unauthorized } from '../../shared/http/auth.
 import { addLogContext, logger } from '../../shared/log.js';
 import { classifyPgError } from '../../shared/db/errors.js';
 import { unavailableOr } from '../../shared/http/unavailable.js';
-import { prepareBatch, type PreparedBatch } from '../../shared/store/writeBatch.js';
+import { prepareBatch, type BatchOutcome, type PreparedBatch } from '../../shared/store/writeBatch.js';
 import { AppendQueue } from '../../shared/store/appendQueue.js';
 import type { ChangeSink, Write } from '../../shared/store/types.js';
 import { readCloudEvents, type EventProblem, type Mode } from './parse.js';
 import { toWrite } from './toWrites.js';
 import { ALLOWED_METHODS, handshake } from './handshake.js';
+
+/** Where accepted batches go: group commit into Postgres (AppendQueue), unless a test or benchmark says otherwise. */
+export interface BatchStore {
+  /** Resolves once `batch` is durable. */
+  submit(batch: PreparedBatch): Promise<BatchOutcome>;
+}
 
 export interface IngestDeps {
   pool: pg.Pool;
@@ -24,6 +30,11 @@ export interface IngestDeps {
   sink?: ChangeSink;
   /** Writes in flight at once (group commit): by default the pool's connections. */
   maxInFlight?: number;
+  /**
+   * Replaces the group-commit queue into `pool`. The ingest benchmark passes one that stores
+   * nothing, to measure what the function costs before Postgres.
+   */
+  store?: BatchStore;
 }
 
 /** Bad events named in a 400 at most: a batch of 340,000 bad events must not earn a 32 MB answer. */
@@ -62,15 +73,10 @@ function toBatch(req: CoreRequest): { mode: Mode; count: number; batch: Prepared
   return { mode, count: writes.length, batch: prepareBatch(writes) };
 }
 
-export interface IngestHandler extends Handler {
-  /** The group-commit queue: drained on shutdown, after the server stops taking requests. */
-  queue: AppendQueue;
-}
-
-export function createIngestHandler(deps: IngestDeps): IngestHandler {
-  const queue = new AppendQueue(deps.pool, { maxInFlight: deps.maxInFlight ?? deps.pool.options.max ?? 10, sink: deps.sink });
+export function createIngestHandler(deps: IngestDeps): Handler {
+  const queue = deps.store ?? new AppendQueue(deps.pool, { maxInFlight: deps.maxInFlight ?? deps.pool.options.max ?? 10, sink: deps.sink });
   const accepts = tokenChecker(deps.tokens);
-  const handler = withProblems(async (req) => {
+  return withProblems(async (req) => {
     if (req.method === 'OPTIONS') return handshake(req);
     if (req.method !== 'POST') {
       throw new HttpError(405, `method ${req.method} is not allowed: POST CloudEvents here`, { headers: { allow: ALLOWED_METHODS } });
@@ -92,5 +98,4 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       throw unavailableOr(err, 'nothing was stored, retry later', 2);
     }
   });
-  return Object.assign(handler, { queue });
 }
