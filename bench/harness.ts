@@ -1,5 +1,7 @@
 /** What every benchmark shares: a real Postgres database, a timer, and a table printer. */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { startThrowawayPostgres } from '../shared/db/embedded.js';
 import { createPool } from '../shared/db/pool.js';
@@ -17,15 +19,40 @@ export interface BenchDb {
   pool: pg.Pool;
   /** Another fresh migrated database on the same server, closed with this one. */
   another(poolMax?: number): Promise<BenchDb>;
+  /** The embedded server's processes (postmaster, backends, WAL writer…), for their CPU time; [] on DATABASE_URL's server. */
+  postgresPids(): number[];
   close(): Promise<void>;
+}
+
+/** The postmaster of `dataDir` and its children, from its lock file and /proc. */
+function postgresProcesses(dataDir: string): number[] {
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          // after the command name: state, then the parent's pid
+          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  } catch {
+    return []; // not Linux, or no lock file
+  }
 }
 
 /** A fresh migrated database on the embedded Postgres, over its Unix socket (or on DATABASE_URL's server). */
 export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
   let base = process.env['DATABASE_URL'];
   let stop = async (): Promise<void> => undefined;
+  let dataDir: string | undefined;
   if (!base) {
     const server = await startThrowawayPostgres('tekton-events-bench-');
+    dataDir = server.dataDir;
     // The Unix socket, as `npm start` connects: loopback TCP costs the client more CPU per byte.
     base = server.socketUrl;
     stop = () => server.stop();
@@ -46,6 +73,7 @@ export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
     return {
       url: u.toString(),
       pool,
+      postgresPids: () => (dataDir === undefined ? [] : postgresProcesses(dataDir)),
       async another(m = poolMax) {
         const db = await create(m, async () => undefined);
         others.push(db);

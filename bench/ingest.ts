@@ -20,13 +20,13 @@
  * `BENCH_CPU_PROF=<dir>` starts the ingest server with `--cpu-prof` into that directory.
  */
 import { randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeBatch } from '../shared/store/writeBatch.js';
 import { EVENT_TYPE, type StoredEvent } from '../shared/event.js';
 import { toWrite } from '../functions/ingest/toWrites.js';
 import type { Write } from '../shared/store/types.js';
-import { benchDatabase, fmt, printTable, timed, type Row } from './harness.js';
+import { benchDatabase, fmt, printTable, timed, type BenchDb, type Row } from './harness.js';
 import { cpuSeconds, findPgbench, LoadWorker, percentile, pgbenchInsert, startChild, startFunctionsFramework, TOKEN, type ChildServer, type LoadRun } from './ingestLoad.js';
 
 /**
@@ -108,26 +108,38 @@ interface Side {
   server: ChildServer;
   path: string;
   secs: number;
+  /** CPU-seconds of the server, of Postgres, and of this process (the load client) over the side's rounds */
   cpu: number;
+  pgCpu: number;
+  clientCpu: number;
   latencies: Float64Array[];
 }
 
 function side(label: string, server: ChildServer, path: string): Side {
-  return { label, server, path, secs: 0, cpu: 0, latencies: [] };
+  return { label, server, path, secs: 0, cpu: 0, pgCpu: 0, clientCpu: 0, latencies: [] };
 }
+
+const sumCpu = (pids: number[]): number => pids.reduce((n, pid) => n + (cpuSeconds(pid) ?? 0), 0);
+const ownCpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /**
  * Sends `bodies` (each body `perBody` events) to every side in alternating rounds; every body
  * reaches each database once (a redelivery would be cheaper than a new Event).
  */
-async function compare(load: LoadWorker, sides: Side[], bodies: number, clients: number): Promise<void> {
+async function compare(load: LoadWorker, sides: Side[], bodies: number, clients: number, db: BenchDb): Promise<void> {
   const perRound = Math.floor(bodies / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     // Which side goes first alternates too.
     for (const s of r % 2 ? [...sides].reverse() : sides) {
-      const before = cpuSeconds(s.server.child.pid!) ?? 0;
+      const pids = db.postgresPids();
+      const before = [cpuSeconds(s.server.child.pid!) ?? 0, sumCpu(pids), ownCpu()] as const;
       const run: LoadRun = await load.run(`${s.server.url}${s.path}`, r * perRound, (r + 1) * perRound, clients);
-      s.cpu += (cpuSeconds(s.server.child.pid!) ?? 0) - before;
+      s.cpu += (cpuSeconds(s.server.child.pid!) ?? 0) - before[0];
+      s.pgCpu += sumCpu(pids) - before[1];
+      s.clientCpu += ownCpu() - before[2];
       s.secs += run.seconds;
       s.latencies.push(run.latencies);
     }
@@ -152,6 +164,25 @@ function rowsOf(title: string, sides: Sides, events: number, ratioTarget: number
         ];
   const p99 = percentile(ours.latencies, 99);
   const usPerEvent = (s: Side) => (s.cpu * 1e6) / events;
+  const us = (seconds: number) => (seconds * 1e6) / events;
+  // The machine's CPU at the target rate, per Event, against what the client and Postgres took
+  // of it in ingest's rounds: what is left is all the server may spend, were the rest to stay.
+  const cores = availableParallelism();
+  const budget = (cores * 1e6) / (ratioTarget * rate(limit));
+  const left = budget - us(ours.clientCpu) - us(ours.pgCpu);
+  const feasibility: Row[] =
+    ours.pgCpu > 0
+      ? [
+          {
+            benchmark: `${title}: CPU per Event in ingest's rounds`,
+            figure: `server ${fmt(usPerEvent(ours), 1)} · Postgres ${fmt(us(ours.pgCpu), 1)} · load client ${fmt(us(ours.clientCpu), 1)} µs`,
+          },
+          {
+            benchmark: `${title}: CPU per Event that ${cores} cores allow at ${ratioTarget} of HTTP-only (${fmt(ratioTarget * rate(limit))} events/s)`,
+            figure: `${fmt(budget, 1)} µs: the server's share, after the load client and Postgres, ${fmt(left, 1)} µs (the HTTP-only server spends ${fmt(usPerEvent(limit), 1)})`,
+          },
+        ]
+      : [];
   return [
     { benchmark: `${title}: HTTP-only limit`, figure: `${fmt(rate(limit))} events/s · p99 ${fmt(percentile(limit.latencies, 99), 1)} ms · server CPU ${fmt(usPerEvent(limit), 1)} µs/event` },
     { benchmark: `${title}: ingest`, figure: `${fmt(rate(ours))} events/s · p50 ${fmt(percentile(ours.latencies, 50), 1)} ms · server CPU ${fmt(usPerEvent(ours), 1)} µs/event` },
@@ -168,7 +199,14 @@ function rowsOf(title: string, sides: Sides, events: number, ratioTarget: number
       figure: `${fmt(rate(framework))} events/s · p99 ${fmt(percentile(framework.latencies, 99), 1)} ms · server CPU ${fmt(usPerEvent(framework), 1)} µs/event`,
     },
     { benchmark: `${title}: ingest under functions-framework ÷ HTTP-only`, figure: fmt(rate(framework) / rate(limit), 2) },
-    { benchmark: `${title}: ingest p99 request latency`, figure: `${fmt(p99, 1)} ms`, target: '< 50 ms', met: p99 < 50 },
+    {
+      benchmark: `${title}: ingest p99 request latency`,
+      // The first round is where the lists are created on first sight.
+      figure: `${fmt(p99, 1)} ms (rounds 2–${ROUNDS}: ${fmt(percentile(ours.latencies.slice(1), 99), 1)} ms)`,
+      target: '< 50 ms',
+      met: p99 < 50,
+    },
+    ...feasibility,
     ...bound,
   ];
 }
@@ -186,7 +224,16 @@ export async function runIngestBench(): Promise<Row[]> {
   const httpOnly = await startChild('./ingestHttpOnly.ts', {});
   const noStore = await startChild('./ingestServerNoStore.ts', env);
   // A database of its own: the same bodies reach it too, and a redelivery would cost less.
-  const framework = await startFunctionsFramework('ingest', { ...env, DATABASE_URL: (await db.another(SINGLE_CLIENTS)).url });
+  const frameworkDb = await db.another(SINGLE_CLIENTS);
+  const framework = await startFunctionsFramework('ingest', { ...env, DATABASE_URL: frameworkDb.url });
+  /**
+   * Vacuums, analyses and checkpoints what (a) wrote, so that autovacuum and the checkpointer
+   * do not work through (b)'s rounds: their CPU would count as Postgres' cost of (b)'s Events.
+   */
+  const settle = async (): Promise<void> => {
+    for (const d of [db, frameworkDb]) await d.pool.query('vacuum (analyze) record_events, records, results');
+    await db.pool.query('checkpoint');
+  };
   const pgbench = findPgbench();
   /** Postgres alone, run right after the comparison it bounds; its row goes after that comparison's. */
   const ceiling = (rowsPerInsert: number, clients: number): { rate: number | undefined; row: Row[] } => {
@@ -208,15 +255,16 @@ export async function runIngestBench(): Promise<Row[]> {
     const batchEvents = workload(BATCHES * 100, 2_000, BURST);
     const batchLoad = new LoadWorker(Array.from({ length: BATCHES }, (_, i) => JSON.stringify(batchEvents.slice(i * 100, i * 100 + 100))), true);
     const batched: Sides = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest'), side('no store', noStore, '/ingest'), side('functions-framework', framework, '/ingest')];
-    await compare(batchLoad, batched, BATCHES, BATCH_CLIENTS);
+    await compare(batchLoad, batched, BATCHES, BATCH_CLIENTS, db);
     await batchLoad.close();
     const multi = ceiling(100, BATCH_CLIENTS);
     rows.push(...rowsOf(`(a) batches of 100, ${BATCH_CLIENTS} clients`, batched, Math.floor(BATCHES / ROUNDS) * ROUNDS * 100, 0.6, multi.rate), ...multi.row);
 
+    await settle();
     // (b) single events, into 400 lists.
     const singleLoad = new LoadWorker(workload(SINGLES, 400).map((c) => JSON.stringify(c)), false);
     const single: Sides = [side('HTTP-only', httpOnly, '/'), side('ingest', ingest, '/ingest'), side('no store', noStore, '/ingest'), side('functions-framework', framework, '/ingest')];
-    await compare(singleLoad, single, SINGLES, SINGLE_CLIENTS);
+    await compare(singleLoad, single, SINGLES, SINGLE_CLIENTS, db);
     await singleLoad.close();
     const one = ceiling(1, SINGLE_CLIENTS);
     rows.push(...rowsOf(`(b) one event per request, ${SINGLE_CLIENTS} clients`, single, Math.floor(SINGLES / ROUNDS) * ROUNDS, 0.6, one.rate), ...one.row);
