@@ -8,7 +8,8 @@
  *    token and the body limits from the headers first, with the timeouts and connection bound of
  *    docs/security.md;
  *  - on SIGTERM it stops taking connections, answers what is in flight (ingest only after its
- *    commit), and only then closes its database pools.
+ *    commit) for as long as the target's requests may run (shutdownGraceMs), and only then
+ *    closes its database pools; a second signal exits at once.
  *
  *   node dist/functions/serve.js --target=ingest     (or FUNCTION_TARGET=ingest, as functions-framework reads it)
  */
@@ -16,7 +17,7 @@ import { loadConfig, type Config } from '../shared/config.js';
 import { exitFatal, logger } from '../shared/log.js';
 import { gateFor } from './gate.js';
 import { listen, serverLimits } from './server.js';
-import { targetFromArgs, TargetPools, targetHandlers, TargetUsageError, type Target } from './targets.js';
+import { shutdownGraceMs, targetFromArgs, TargetPools, targetHandlers, TargetUsageError, type Target } from './targets.js';
 
 async function main(): Promise<void> {
   let target: Target;
@@ -41,12 +42,18 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'stopping now: a second signal cuts off the requests in flight');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'stopping: answering the requests in flight');
-    // No request outlives HTTP_REQUEST_TIMEOUT_MS, so waiting that long cuts none off.
-    await listening.close(config.HTTP_REQUEST_TIMEOUT_MS);
-    await pools.end();
+    logger.info({ signal, graceMs: shutdownGraceMs(target, config) }, 'stopping: answering the requests in flight');
+    try {
+      await listening.close(shutdownGraceMs(target, config));
+      await pools.end();
+    } catch (err) {
+      exitFatal('stopping failed', err);
+    }
     logger.info('stopped');
     process.exit(0);
   };

@@ -78,3 +78,17 @@ export function targetFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (!isTarget(name)) throw new TargetUsageError(`unknown target "${name}": ${EXPECTED}`);
   return name;
 }
+
+/**
+ * How long a stopping server waits for its requests: the longest one of the target may run, and
+ * a margin for its answer. A request's own timeouts bound only its arrival, not its handler.
+ */
+export function shutdownGraceMs(target: Target, config: Config): number {
+  const longest =
+    target === 'cleanup'
+      ? config.CLEANUP_TIME_BUDGET_SECONDS * 1000
+      : target === 'dispatch'
+        ? config.DISPATCH_TIME_BUDGET_SECONDS * 1000
+        : Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.QUERY_TIMEOUT_MS);
+  return longest + 5_000;
+}

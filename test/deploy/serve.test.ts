@@ -12,7 +12,8 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { eventCe, newRun, send, storedEvent } from '../helpers/ce.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
-import { targetFromArgs, TargetUsageError, TARGETS } from '../../functions/targets.js';
+import { shutdownGraceMs, targetFromArgs, TargetUsageError, TARGETS } from '../../functions/targets.js';
+import { loadConfig } from '../../shared/config.js';
 
 let db: TestDb;
 const children: ChildProcess[] = [];
@@ -82,6 +83,13 @@ describe('the command line', () => {
     for (const t of TARGETS) expect(targetFromArgs([`--target=${t}`], {})).toBe(t);
   });
 
+  it('waits on SIGTERM as long as the target’s longest request may run', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://x@localhost/x', CLEANUP_TIME_BUDGET_SECONDS: '240', DISPATCH_TIME_BUDGET_SECONDS: '50', QUERY_TIMEOUT_MS: '45000' });
+    expect(shutdownGraceMs('cleanup', config)).toBe(245_000);
+    expect(shutdownGraceMs('dispatch', config)).toBe(55_000);
+    expect(shutdownGraceMs('query', config)).toBe(Math.max(config.HTTP_REQUEST_TIMEOUT_MS, 45_000) + 5_000);
+  });
+
   it('refuses no target, an unknown one and an unknown flag, naming the targets', () => {
     expect(() => targetFromArgs([], {})).toThrow(TargetUsageError);
     expect(() => targetFromArgs(['--target=ingset'], {})).toThrow(/unknown target "ingset": expected --target=<ingest\|query\|/);
@@ -147,7 +155,8 @@ describe('one target served on PORT', () => {
 
   it('cleanup is its own target and checks its token before the body', async () => {
     const s = await serve(['--target=cleanup'], { CLEANUP_TOKEN: 'serve-test-cleanup-token-0' });
-    expect((await fetch(s.url, { method: 'POST' })).status).toBe(401);
+    // A body announced and never sent: only a check from the head can answer.
+    expect(await headOnly(s.url, 'POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n')).toMatch(/^HTTP\/1\.1 401 /);
     const res = await fetch(`${s.url}/`, { method: 'POST', headers: { authorization: 'Bearer serve-test-cleanup-token-0' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ more: false });
