@@ -10,6 +10,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
 import type { CoreRequest, CoreResponse, Handler } from './core.js';
 import { HttpError, problemResponse } from './problem.js';
 import { logger, withLogContext } from '../log.js';
@@ -76,6 +78,28 @@ export async function readBody(req: IncomingMessage, max: number, idleMs = DEFAU
     }
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+}
+
+const GUNZIP = promisify(gunzip);
+const INFLATE = promisify(inflate);
+
+/**
+ * The body as sent, undone from its Content-Encoding (`gzip`, `deflate`, `identity`), with the
+ * decoded size held to the same limit as the body: a small body that inflates past it (a zip
+ * bomb) is refused without ever being inflated whole. Only for bodies read here: a framework
+ * that read the body (functions-framework's `rawBody`) has decoded it already.
+ */
+export async function decodeBody(body: Buffer, contentEncoding: string | undefined, max: number): Promise<Buffer> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return body;
+  const decode = encoding === 'gzip' || encoding === 'x-gzip' ? GUNZIP : encoding === 'deflate' ? INFLATE : undefined;
+  if (!decode) throw new HttpError(415, `unsupported Content-Encoding "${encoding}": send the body as it is, or gzip or deflate it`);
+  try {
+    return await decode(body, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(max);
+    throw new HttpError(400, `the body is not valid ${encoding} data (Content-Encoding: ${encoding})`);
+  }
 }
 
 /** `.`/`..` segments (also percent-encoded) and backslashes, which URL parsing would resolve. */
@@ -168,7 +192,8 @@ export function nodeListener(handler: Handler, maxBodyBytes: number, opts: Liste
           if (body.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
         } else {
           opts.gate?.(head);
-          body = await readBody(req, Math.min(maxBodyBytes, maxBodyFor(head.method) ?? maxBodyBytes), opts.bodyIdleTimeoutMs);
+          const max = Math.min(maxBodyBytes, maxBodyFor(head.method) ?? maxBodyBytes);
+          body = await decodeBody(await readBody(req, max, opts.bodyIdleTimeoutMs), head.headers['content-encoding'], max);
         }
         const request: CoreRequest = {
           ...head,
