@@ -19,30 +19,44 @@ export interface BenchDb {
   pool: pg.Pool;
   /** Another fresh migrated database on the same server, closed with this one. */
   another(poolMax?: number): Promise<BenchDb>;
-  /** The embedded server's processes (postmaster, backends, WAL writer…), for their CPU time; [] on DATABASE_URL's server. */
-  postgresPids(): number[];
+  /**
+   * CPU-seconds the embedded server has used so far: the postmaster, its live children
+   * (backends, WAL writer, autovacuum…) and the children that have exited; undefined on
+   * DATABASE_URL's server or off Linux.
+   */
+  postgresCpu(): number | undefined;
   close(): Promise<void>;
 }
 
-/** The postmaster of `dataDir` and its children, from its lock file and /proc. */
-function postgresProcesses(dataDir: string): number[] {
+/** /proc/<pid>/stat after the command name, split: [1] parent, [11..14] utime, stime, cutime, cstime (ticks). */
+function statFields(pid: string | number): string[] | undefined {
   try {
-    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
-    const children = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((pid) => {
-        try {
-          // after the command name: state, then the parent's pid
-          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
-        } catch {
-          return false; // gone meanwhile
-        }
-      })
-      .map(Number);
-    return [postmaster, ...children];
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
-    return []; // not Linux, or no lock file
+    return undefined; // gone meanwhile
   }
+}
+
+/**
+ * The postmaster's own and its reaped children's CPU time, plus its live children's: a
+ * backend that exits mid-round moves from the second sum to the first, so it is never lost.
+ */
+function postgresCpu(dataDir: string): number | undefined {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  } catch {
+    return undefined;
+  }
+  const own = statFields(postmaster);
+  if (!own) return undefined;
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const f = statFields(pid);
+    if (f && Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100;
 }
 
 /** A fresh migrated database on the embedded Postgres, over its Unix socket (or on DATABASE_URL's server). */
@@ -73,7 +87,7 @@ export async function benchDatabase(poolMax = 20): Promise<BenchDb> {
     return {
       url: u.toString(),
       pool,
-      postgresPids: () => (dataDir === undefined ? [] : postgresProcesses(dataDir)),
+      postgresCpu: () => (dataDir === undefined ? undefined : postgresCpu(dataDir)),
       async another(m = poolMax) {
         const db = await create(m, async () => undefined);
         others.push(db);

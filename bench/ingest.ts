@@ -119,7 +119,6 @@ function side(label: string, server: ChildServer, path: string): Side {
   return { label, server, path, secs: 0, cpu: 0, pgCpu: 0, clientCpu: 0, latencies: [] };
 }
 
-const sumCpu = (pids: number[]): number => pids.reduce((n, pid) => n + (cpuSeconds(pid) ?? 0), 0);
 const ownCpu = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -134,11 +133,10 @@ async function compare(load: LoadWorker, sides: Side[], bodies: number, clients:
   for (let r = 0; r < ROUNDS; r++) {
     // Which side goes first alternates too.
     for (const s of r % 2 ? [...sides].reverse() : sides) {
-      const pids = db.postgresPids();
-      const before = [cpuSeconds(s.server.child.pid!) ?? 0, sumCpu(pids), ownCpu()] as const;
+      const before = [cpuSeconds(s.server.child.pid!) ?? 0, db.postgresCpu() ?? 0, ownCpu()] as const;
       const run: LoadRun = await load.run(`${s.server.url}${s.path}`, r * perRound, (r + 1) * perRound, clients);
       s.cpu += (cpuSeconds(s.server.child.pid!) ?? 0) - before[0];
-      s.pgCpu += sumCpu(pids) - before[1];
+      s.pgCpu += (db.postgresCpu() ?? 0) - before[1];
       s.clientCpu += ownCpu() - before[2];
       s.secs += run.seconds;
       s.latencies.push(run.latencies);

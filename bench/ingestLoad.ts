@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,12 +74,11 @@ export interface ChildServer {
 }
 
 /**
- * Where a server says it listens, in any of the forms our servers print: a bare URL (the
- * bench's own servers), functions-framework's `URL: …`, or the `serving` log line of
- * functions/serve.ts with its port.
+ * Where a server says it listens: a bare URL (the bench's own servers), or the `serving` log
+ * line of functions/serve.ts with its port.
  */
 function listeningUrl(line: string): string | undefined {
-  const url = /^(?:URL: )?(https?:\/\/\S+?)\/?$/.exec(line.trim());
+  const url = /^(https?:\/\/\S+?)\/?$/.exec(line.trim());
   if (url) return url[1];
   if (!line.startsWith('{')) return undefined;
   try {
@@ -90,11 +89,39 @@ function listeningUrl(line: string): string | undefined {
   }
 }
 
+/** Resolves once `url`'s port takes a TCP connection. */
+async function accepting(url: string, stop: { done: boolean }): Promise<string> {
+  const { hostname, port } = new URL(url);
+  while (!stop.done) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return url;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return url;
+}
+
+/** A server that has not said where it listens within this long is taken as failed. */
+const START_TIMEOUT_MS = 60_000;
+
 /**
  * Starts a server in a child process: `script` (a bench/*.ts file, or a path from the
- * repository root) with `args`, under tsx. Resolves once it said where it listens.
+ * repository root) with `args`, under tsx. Resolves once it said where it listens, or, with
+ * `url` (a server that may not say: functions-framework is silent under NODE_ENV=production),
+ * once that port takes connections.
  */
-export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): Promise<ChildServer> {
+export async function startChild(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  args: string[] = [],
+  url?: string,
+): Promise<ChildServer> {
   const file = script.startsWith('./') ? fileURLToPath(new URL(script, import.meta.url)) : path.join(ROOT, script);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
     env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn' },
@@ -102,23 +129,34 @@ export async function startChild(script: string, env: Record<string, string>, no
     cwd: ROOT,
   });
   const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (line: string) => {
-      const found = listeningUrl(line);
-      if (found === undefined) return;
+  const stop = { done: false };
+  let timer: NodeJS.Timeout | undefined;
+  const listening = await new Promise<string>((resolve, reject) => {
+    const settle = (err: Error | undefined, found?: string) => {
+      stop.done = true;
+      clearTimeout(timer);
       lines.off('line', onLine);
       child.off('exit', onExit);
-      resolve(found);
+      if (err) {
+        child.kill('SIGKILL');
+        reject(err);
+      } else resolve(found!);
     };
-    const onExit = (code: number | null) => reject(new Error(`${script} exited with ${String(code)} before listening`));
+    const onLine = (line: string) => {
+      const found = url === undefined ? listeningUrl(line) : undefined;
+      if (found !== undefined) settle(undefined, found);
+    };
+    const onExit = (code: number | null) => settle(new Error(`${script} exited with ${String(code)} before listening`));
+    timer = setTimeout(() => settle(new Error(`${script} did not listen within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     lines.on('line', onLine);
     child.once('exit', onExit);
+    if (url !== undefined) void accepting(url, stop).then((u) => !stop.done && settle(undefined, u));
   });
   // What it logs later is not read: drain it, or a full pipe would block the server.
   child.stdout!.resume();
   return {
     child,
-    url,
+    url: listening,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -217,12 +255,13 @@ export async function startFunctionsFramework(target: string, env: Record<string
   writeFileSync(path.join(source, 'package.json'), JSON.stringify({ type: 'module', main: 'index.mjs' }));
   writeFileSync(path.join(source, 'index.mjs'), `export * from ${JSON.stringify(path.join(ROOT, 'functions/index.ts'))};\n`);
   const port = await freePort();
-  const server = await startChild('node_modules/@google-cloud/functions-framework/build/src/main.js', env, [], [
-    `--target=${target}`,
-    '--signature-type=http',
-    `--port=${port}`,
-    `--source=${source}`,
-  ]);
+  const server = await startChild(
+    'node_modules/@google-cloud/functions-framework/build/src/main.js',
+    env,
+    [],
+    [`--target=${target}`, '--signature-type=http', `--port=${port}`, `--source=${source}`],
+    `http://127.0.0.1:${port}`,
+  );
   return {
     ...server,
     async stop() {
