@@ -3,7 +3,7 @@
  * (functions/targets.ts) on PORT with the local server (functions/server.ts), not through
  * functions-framework, which Cloud Functions needs but a container does not:
  *  - the framework's Express stack, its four body parsers and its per-request async context
- *    cost ingest ≈ 2.5× the CPU per single-Event request (docs/benchmarks.md);
+ *    cost ingest 2–2.5× the CPU per single-Event request (docs/benchmarks.md);
  *  - the framework reads the whole body before our code runs, while this server checks the
  *    token and the body limits from the headers first, with the timeouts and connection bound of
  *    docs/security.md;

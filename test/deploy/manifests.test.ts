@@ -1,5 +1,5 @@
 /**
- * The deployment files, parsed and checked against the code: every functions-framework target
+ * The deployment files, parsed and checked against the code: every function target
  * is deployed, env names are ones the config schemas read (and their values pass them), secrets
  * come from Secrets, probes and limits are set, and the forwarder's RBAC is exactly least privilege.
  */
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import { ConfigSchema, loadConfig } from '../../shared/config.js';
+import { shutdownGraceMs, type Target } from '../../functions/targets.js';
 import { loadForwarderConfig, USAGE } from '../../forwarder/config.js';
 import { FORWARDER_NODE_OPTIONS } from '../../forwarder/nodeOptions.js';
 
@@ -116,6 +117,9 @@ describe('deployment files', () => {
       // each service reads only its own Secret
       expect(new Set(Object.values(secretRefs).map((r) => r.name)), file).toEqual(new Set([`tekton-events-${target}`]));
       expect(() => loadConfig(env), file).not.toThrow();
+      // Knative gives a stopping revision its timeoutSeconds: serve.ts must answer what is in flight within it.
+      const config = loadConfig({ ...env, DATABASE_URL: 'postgres://x@localhost/x' });
+      expect(shutdownGraceMs(target as Target, config), file).toBeLessThanOrEqual(Number(doc.spec.template.spec.timeoutSeconds) * 1000);
     }
     const ingest = services.find((s) => s.doc.metadata.name === 'tekton-events-ingest')!;
     expect(envOf(ingest.doc.spec.template.spec.containers[0]).secretRefs).toHaveProperty('INGEST_TOKEN');
