@@ -4,14 +4,14 @@
  * a clear exit for a wrong command line, and on SIGTERM the requests in flight answered before
  * it exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { eventCe, newRun, send, storedEvent } from '../helpers/ce.js';
 import { INGEST_TOKEN, QUERY_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
+import { spawnEntry, type LoggedChild } from '../helpers/process.js';
 import { shutdownGraceMs, targetFromArgs, TargetUsageError, TARGETS } from '../../functions/targets.js';
 import { loadConfig } from '../../shared/config.js';
 
@@ -30,36 +30,20 @@ interface Served {
   url: string;
   child: ChildProcess;
   exited: Promise<number | null>;
-  messages: string[];
-  stderr: () => string;
+  messages: () => string[];
 }
 
-/** Spawns serve.ts with `args`; resolves once its `serving` line names the port, or when it exits first. */
-function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/serve.ts', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: db.url, INGEST_TOKEN, QUERY_TOKEN, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const messages: string[] = [];
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { message?: string; port?: number };
-        if (entry.message) messages.push(entry.message);
-        if (entry.message === 'serving' && typeof entry.port === 'number') {
-          resolve({ url: `http://127.0.0.1:${entry.port}`, child, exited, messages, stderr: () => err });
-        }
-      } catch {
-        // not a log line
-      }
-    });
-    void exited.then((code) => resolve({ url: '', child, exited: Promise.resolve(code), messages, stderr: () => err })).catch(reject);
-  });
+/** Spawns serve.ts with `args`; resolves once its `serving` line names the port. */
+async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const p = started(args, env);
+  const port = await p.portFrom('serving');
+  return { url: `http://127.0.0.1:${port}`, child: p.proc, exited: p.exit, messages: p.messages };
+}
+
+function started(args: string[], env: Record<string, string>): LoggedChild {
+  const p = spawnEntry('functions/serve.ts', args, { ...process.env, DATABASE_URL: db.url, INGEST_TOKEN, QUERY_TOKEN, PORT: '0', LOG_LEVEL: 'info', ...env });
+  children.push(p.proc);
+  return p;
 }
 
 /** Sends a request's head only, announcing a body it never sends: what the server answers from the head alone. */
@@ -97,9 +81,9 @@ describe('the command line', () => {
   });
 
   it('exits 2 with one line on stderr for an unknown target, without listening', async () => {
-    const s = await serve(['--target=nope']);
-    expect(await s.exited).toBe(2);
-    expect(s.url).toBe('');
+    const s = started(['--target=nope'], {});
+    expect(await s.exit).toBe(2);
+    expect(s.messages()).not.toContain('serving');
     expect(s.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^unknown target "nope": expected --target=/)]);
   });
 });
@@ -129,7 +113,7 @@ describe('one target served on PORT', () => {
 
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
-    expect(s.messages).toEqual(expect.arrayContaining(['serving', 'stopping: answering the requests in flight', 'stopped']));
+    expect(s.messages()).toEqual(expect.arrayContaining(['serving', 'stopping: answering the requests in flight', 'stopped']));
   });
 
   it('on SIGTERM answers the ingest request in flight after its commit, then exits 0', async () => {
@@ -143,7 +127,7 @@ describe('one target served on PORT', () => {
       (await db.pool.query<{ n: string }>("select count(*) as n from pg_locks where relation = 'results'::regclass and not granted")).rows[0]!.n;
     await until(waiting, (n) => Number(n) > 0, 'the ingest write to wait on the lock');
     s.child.kill('SIGTERM');
-    await until(() => s.messages, (m) => m.includes('stopping: answering the requests in flight'), 'serve to take the signal');
+    await until(() => s.messages(), (m) => m.includes('stopping: answering the requests in flight'), 'serve to take the signal');
     expect(s.child.exitCode).toBeNull();
     await holder.query('rollback');
     holder.release();

@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder } from '../../forwarder/start.js';
 import { startFakeKube, type FakeKube } from '../../devtools/fakeKube/server.js';
 import { INGEST_TOKEN } from '../helpers/server.js';
 import { emitEvents, forwarderConfig, standaloneRun, type Created } from './e2eHelpers.js';
 import { until } from '../helpers/until.js';
+import { spawnEntry } from '../helpers/process.js';
 import { startSink, type Sink } from './sink.js';
 
 let kube: FakeKube;
@@ -43,28 +43,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 /** Starts forwarder/main.ts with only the given environment (plus PATH) and waits for its ops server. */
 async function spawnForwarder(env: Record<string, string>, args: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'forwarder/main.ts', '--port=0', ...args], {
-    cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', HOME: dir, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface(proc.stdout!).on('line', (line) => {
-      try {
-        const log = JSON.parse(line) as Record<string, unknown>;
-        logs.push(log);
-        if (log['message'] === 'forwarder health and metrics server listening') resolve(Number(log['port']));
-      } catch {
-        // not a log line
-      }
-    });
-    void exit.then((code) => reject(new Error(`forwarder exited (${code}) before listening: ${stderr}`)));
-  });
-  return { proc, port, logs, exit };
+  const child = spawnEntry('forwarder/main.ts', ['--port=0', ...args], { PATH: process.env['PATH'] ?? '', HOME: dir, LOG_LEVEL: 'info', ...env });
+  const port = await child.portFrom('forwarder health and metrics server listening');
+  return { proc: child.proc, port, logs: child.logs, exit: child.exit };
 }
 
 /** A process start takes many seconds on busy shared cores. */

@@ -3,14 +3,14 @@
  * delivers, serves /healthz, /readyz and /metrics on DISPATCH_PORT, and on SIGTERM finishes
  * the attempt in flight, records its outcome and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventCe, newRun, send, storedEvent } from '../helpers/ce.js';
 import { until } from '../helpers/until.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { api } from './helpers.js';
+import { spawnEntry } from '../helpers/process.js';
 
 const ENV = { SUBSCRIPTION_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_TIMEOUT_SECONDS: '20' };
 
@@ -30,29 +30,11 @@ afterAll(async () => {
 });
 
 /** Starts main.ts on a free port; resolves with the port its "dispatcher running" log line names. */
-async function startDispatcherProcess(): Promise<{ port: number; exited: Promise<number | null>; messages: string[] }> {
-  const messages: string[] = [];
-  const p = spawn(process.execPath, ['--import', 'tsx', 'functions/dispatch/main.ts'], {
-    cwd: process.cwd(),
-    env: { ...process.env, ...ENV, DATABASE_URL: srv.db.url, DISPATCH_PORT: '0', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child = p;
-  const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: p.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { message?: string; port?: number };
-        if (entry.message) messages.push(entry.message);
-        if (entry.message === 'dispatcher running' && typeof entry.port === 'number') resolve(entry.port);
-      } catch {
-        // not a log line
-      }
-    });
-    void exited.then((code) => reject(new Error(`the dispatcher exited (${code}) before it was running`)));
-  });
-  return { port, exited, messages };
+async function startDispatcherProcess(): Promise<{ port: number; exited: Promise<number | null>; messages: () => string[] }> {
+  const p = spawnEntry('functions/dispatch/main.ts', [], { ...process.env, ...ENV, DATABASE_URL: srv.db.url, DISPATCH_PORT: '0', LOG_LEVEL: 'info' });
+  child = p.proc;
+  const port = await p.portFrom('dispatcher running');
+  return { port, exited: p.exit, messages: p.messages };
 }
 
 describe('the long-running dispatcher', () => {
@@ -73,7 +55,7 @@ describe('the long-running dispatcher', () => {
 
     child!.kill('SIGTERM');
     // The target answers only after the signal: the stopping dispatcher still records it.
-    await until(() => messages.some((m) => m.startsWith('dispatcher stopping')), Boolean, 'the dispatcher to take the signal');
+    await until(() => messages().some((m) => m.startsWith('dispatcher stopping')), Boolean, 'the dispatcher to take the signal');
     expect(child!.exitCode).toBeNull();
     rx.release(200);
     expect(await exited).toBe(0);
