@@ -81,22 +81,16 @@ function fold(ir: Ir, fixed: ReadonlyMap<Field, string>): Ir {
     case 'quant':
       if (ir.list.absent) return UNKNOWN;
       return { ...ir, body: f(ir.body) };
-    case 'and': {
-      const l = f(ir.l);
-      const r = f(ir.r);
-      if (isBool(l, false) || isBool(r, false)) return FALSE;
-      if (isBool(l, true)) return r;
-      if (isBool(r, true)) return l;
-      out = { k: 'and', l, r };
-      break;
-    }
+    case 'and':
     case 'or': {
+      // Duals: `false` absorbs an and and drops out of an or; `true` the other way round.
+      const absorbing = ir.k === 'or';
       const l = f(ir.l);
       const r = f(ir.r);
-      if (isBool(l, true) || isBool(r, true)) return TRUE;
-      if (isBool(l, false)) return r;
-      if (isBool(r, false)) return l;
-      out = { k: 'or', l, r };
+      if (isBool(l, absorbing) || isBool(r, absorbing)) return absorbing ? TRUE : FALSE;
+      if (isBool(l, !absorbing)) return r;
+      if (isBool(r, !absorbing)) return l;
+      out = { k: ir.k, l, r };
       break;
     }
     case 'not':
