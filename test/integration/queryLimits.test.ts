@@ -157,19 +157,26 @@ describe('records pages bounded by bytes', () => {
     }
   }
 
-  it('ends a page before MAX_PAGE_BYTES with a next_page_token, and the pages hold every record once', async () => {
-    await seed(fast.url, 'bytes', 5, 10, 2_000); // ≈ 27 KB of JSON per record, 64 KiB pages
-    const seen: string[] = [];
+  /** The records of every page of `path` (10 pages at most), each page checked to be 200 and within 64 KiB. */
+  async function readPages(path: string): Promise<{ records: { name: string; data: { value: string } }[]; pages: number }> {
+    const records: { name: string; data: { value: string } }[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const res = await query(fast.url, `/bytes/results/-/records?page_size=100${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+      const res = await query(fast.url, `${path}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body).length).toBeLessThanOrEqual(64 * 1024);
-      seen.push(...(res.body.records as { name: string }[]).map((r) => r.name));
+      records.push(...(res.body.records as typeof records));
       token = res.body.next_page_token;
       pages++;
     } while (token && pages < 10);
+    return { records, pages };
+  }
+
+  it('ends a page before MAX_PAGE_BYTES with a next_page_token, and the pages hold every record once', async () => {
+    await seed(fast.url, 'bytes', 5, 10, 2_000); // ≈ 27 KB of JSON per record, 64 KiB pages
+    const { records, pages } = await readPages('/bytes/results/-/records?page_size=100');
+    const seen = records.map((r) => r.name);
     expect(pages).toBeGreaterThan(1);
     // each run's EventList and run record, once each
     expect(new Set(seen).size).toBe(10);
@@ -184,21 +191,9 @@ describe('records pages bounded by bytes', () => {
       const res = await send(fast.url, [eventCe(storedEvent({ namespace: ns }), run, null, ns), statusCe(run, null, { reason: 'Failed', message: 'x', steps }, 500, ns)]);
       expect(res.status, await res.clone().text()).toBe(200);
     }
-    const seen: string[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const filter = encodeURIComponent('data_type == TASK_RUN');
-      const res = await query(fast.url, `/${ns}/results/-/records?page_size=100&filter=${filter}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
-      expect(res.status).toBe(200);
-      expect(JSON.stringify(res.body).length).toBeLessThanOrEqual(64 * 1024);
-      for (const r of res.body.records as { name: string; data: { value: string } }[]) {
-        seen.push(r.name);
-        expect(JSON.parse(Buffer.from(r.data.value, 'base64').toString('utf8')).status.steps).toHaveLength(100);
-      }
-      token = res.body.next_page_token;
-      pages++;
-    } while (token && pages < 10);
+    const { records, pages } = await readPages(`/${ns}/results/-/records?page_size=100&filter=${encodeURIComponent('data_type == TASK_RUN')}`);
+    const seen = records.map((r) => r.name);
+    for (const r of records) expect(JSON.parse(Buffer.from(r.data.value, 'base64').toString('utf8')).status.steps).toHaveLength(100);
     expect(pages).toBeGreaterThan(1);
     expect(new Set(seen).size).toBe(4);
     expect(seen).toHaveLength(4);
